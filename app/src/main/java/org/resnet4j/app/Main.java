@@ -1,0 +1,29 @@
+package org.resnet4j.app;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code resnet4j} command line. Exit codes: 0 ok, 1 failure, 2 usage error. */
+@Command(name = "resnet4j", mixinStandardHelpOptions = true, version = "resnet4j 0.1.0",
+        description = "Residual networks in pure Java: train, evaluate, inspect and verify them.",
+        subcommands = {
+            CommandLine.HelpCommand.class,
+        })
+public final class Main implements Runnable {
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the command line and returns its exit code (tests call this instead of main). */
+    public static int run(String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler(new ErrorHandler());
+        return cli.execute(args);
+    }
+
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.out);
+    }
+}

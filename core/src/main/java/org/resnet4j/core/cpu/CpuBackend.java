@@ -1,0 +1,498 @@
+package org.resnet4j.core.cpu;
+
+import org.resnet4j.core.Backend;
+import org.resnet4j.core.ConvGeometry;
+import org.resnet4j.core.DType;
+import org.resnet4j.core.Parallel;
+import org.resnet4j.core.PoolGeometry;
+import org.resnet4j.core.Rng;
+import org.resnet4j.core.Shape;
+import org.resnet4j.core.Tensor;
+
+/**
+ * The float32 CPU backend. Work is split into independent tasks over images, channels or output
+ * tiles (see {@link Parallel}); every reduction runs in a fixed order inside one task, so results are
+ * bit-identical for any thread count.
+ */
+public final class CpuBackend implements Backend {
+    private static final CpuBackend INSTANCE = new CpuBackend();
+
+    public static CpuBackend get() {
+        return INSTANCE;
+    }
+
+    private CpuBackend() {}
+
+    @Override
+    public String name() {
+        return "cpu";
+    }
+
+    @Override
+    public DType dtype() {
+        return DType.FLOAT32;
+    }
+
+    static float[] data(Tensor t) {
+        if (!(t.storage() instanceof CpuStorage s) || s.backend() != INSTANCE) {
+            throw new IllegalArgumentException("tensor " + t + " does not belong to the cpu backend; move it with toFloats()/fromFloats() first");
+        }
+        return s.data;
+    }
+
+    /** Wraps an existing array without copying (the caller gives up ownership). */
+    public Tensor wrap(float[] data, int... shape) {
+        return new Tensor(new CpuStorage(this, data), shape);
+    }
+
+    // ------------------------------------------------------------------ memory
+
+    @Override
+    public Tensor zeros(int... shape) {
+        long n = Shape.numel(shape);
+        if (n > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("tensor " + Shape.str(shape) + " is too large for one array");
+        return wrap(new float[(int) n], shape);
+    }
+
+    @Override
+    public Tensor fromFloats(float[] data, int... shape) {
+        checkLength(data.length, shape);
+        return wrap(data.clone(), shape);
+    }
+
+    @Override
+    public Tensor fromDoubles(double[] data, int... shape) {
+        checkLength(data.length, shape);
+        float[] f = new float[data.length];
+        for (int i = 0; i < f.length; i++) f[i] = (float) data[i];
+        return wrap(f, shape);
+    }
+
+    private static void checkLength(int length, int... shape) {
+        if (length != Shape.numel(shape)) {
+            throw new IllegalArgumentException("data of length " + length + " does not fill shape " + Shape.str(shape)
+                    + " (" + Shape.numel(shape) + " elements)");
+        }
+    }
+
+    @Override
+    public float[] toFloats(Tensor t) {
+        return data(t).clone();
+    }
+
+    @Override
+    public double[] toDoubles(Tensor t) {
+        float[] f = data(t);
+        double[] d = new double[f.length];
+        for (int i = 0; i < f.length; i++) d[i] = f[i];
+        return d;
+    }
+
+    @Override
+    public void copy(Tensor src, Tensor dst) {
+        float[] s = data(src), d = data(dst);
+        if (s.length != d.length) throw new IllegalArgumentException("copy from " + src + " to " + dst + ": sizes differ");
+        System.arraycopy(s, 0, d, 0, s.length);
+    }
+
+    @Override
+    public void fill(Tensor t, double value) {
+        java.util.Arrays.fill(data(t), (float) value);
+    }
+
+    // ------------------------------------------------------------------ matrix product
+
+    @Override
+    public void gemm(boolean transA, boolean transB, int m, int n, int k, double alpha,
+                     Tensor a, int offA, int lda, Tensor b, int offB, int ldb,
+                     double beta, Tensor c, int offC, int ldc) {
+        Gemm.sgemm(transA, transB, m, n, k, (float) alpha, data(a), offA, lda, data(b), offB, ldb, (float) beta, data(c), offC, ldc);
+    }
+
+    // ------------------------------------------------------------------ element-wise
+
+    @Override
+    public void add(Tensor a, Tensor b, Tensor out) {
+        float[] x = data(a), y = data(b), o = data(out);
+        for (int i = 0; i < o.length; i++) o[i] = x[i] + y[i];
+    }
+
+    @Override
+    public void axpy(double alpha, Tensor x, Tensor y) {
+        float[] xs = data(x), ys = data(y);
+        float a = (float) alpha;
+        for (int i = 0; i < ys.length; i++) ys[i] += a * xs[i];
+    }
+
+    @Override
+    public void scale(Tensor x, double alpha, Tensor out) {
+        float[] xs = data(x), o = data(out);
+        float a = (float) alpha;
+        for (int i = 0; i < o.length; i++) o[i] = a * xs[i];
+    }
+
+    @Override
+    public void mul(Tensor a, Tensor b, Tensor out) {
+        float[] x = data(a), y = data(b), o = data(out);
+        for (int i = 0; i < o.length; i++) o[i] = x[i] * y[i];
+    }
+
+    @Override
+    public void relu(Tensor x, Tensor y) {
+        float[] xs = data(x), ys = data(y);
+        for (int i = 0; i < ys.length; i++) ys[i] = xs[i] > 0f ? xs[i] : 0f;
+    }
+
+    @Override
+    public void reluBackward(Tensor dy, Tensor y, Tensor dx) {
+        float[] g = data(dy), out = data(y), d = data(dx);
+        for (int i = 0; i < d.length; i++) d[i] = out[i] > 0f ? g[i] : 0f;
+    }
+
+    private static int spatial(Tensor t) {
+        int s = 1;
+        for (int i = 2; i < t.rank(); i++) s *= t.dim(i);
+        return s;
+    }
+
+    @Override
+    public void addChannelBias(Tensor y, Tensor bias) {
+        float[] ys = data(y), b = data(bias);
+        int n = y.dim(0), c = y.dim(1), hw = spatial(y);
+        Parallel.forEach(n, i -> {
+            for (int ch = 0; ch < c; ch++) {
+                float v = b[ch];
+                int base = (i * c + ch) * hw;
+                for (int j = 0; j < hw; j++) ys[base + j] += v;
+            }
+        });
+    }
+
+    @Override
+    public void sumPerChannelAccumulate(Tensor x, Tensor acc) {
+        float[] xs = data(x), a = data(acc);
+        int n = x.dim(0), c = x.dim(1), hw = spatial(x);
+        Parallel.forEach(c, ch -> {
+            double s = 0;
+            for (int i = 0; i < n; i++) {
+                int base = (i * c + ch) * hw;
+                for (int j = 0; j < hw; j++) s += xs[base + j];
+            }
+            a[ch] += (float) s;
+        });
+    }
+
+    // ------------------------------------------------------------------ reductions
+
+    @Override
+    public double sum(Tensor t) {
+        double s = 0;
+        for (float v : data(t)) s += v;
+        return s;
+    }
+
+    @Override
+    public double sumOfSquares(Tensor t) {
+        double s = 0;
+        for (float v : data(t)) s += (double) v * v;
+        return s;
+    }
+
+    @Override
+    public double maxAbs(Tensor t) {
+        double m = 0;
+        for (float v : data(t)) {
+            if (Float.isNaN(v)) return Double.NaN;
+            m = Math.max(m, Math.abs(v));
+        }
+        return m;
+    }
+
+    @Override
+    public long countNonFinite(Tensor t) {
+        long c = 0;
+        for (float v : data(t)) if (!Float.isFinite(v)) c++;
+        return c;
+    }
+
+    // ------------------------------------------------------------------ convolution
+
+    @Override
+    public void conv2dForward(Tensor x, Tensor weight, Tensor bias, ConvGeometry g, Tensor y) {
+        Conv.forward(data(x), data(weight), bias == null ? null : data(bias), g, data(y));
+    }
+
+    @Override
+    public void conv2dBackwardInput(Tensor dy, Tensor weight, ConvGeometry g, Tensor dx) {
+        Conv.backwardInput(data(dy), data(weight), g, data(dx));
+    }
+
+    @Override
+    public void conv2dBackwardWeight(Tensor dy, Tensor x, ConvGeometry g, Tensor dWeight) {
+        Conv.backwardWeight(data(dy), data(x), g, data(dWeight));
+    }
+
+    // ------------------------------------------------------------------ batch normalization
+
+    @Override
+    public void batchNormTrainForward(Tensor x, Tensor gamma, Tensor beta, double eps, Tensor y,
+                                      Tensor batchMean, Tensor batchVar, Tensor batchInvStd) {
+        float[] xs = data(x), ys = data(y), mean = data(batchMean), var = data(batchVar), inv = data(batchInvStd);
+        float[] ga = gamma == null ? null : data(gamma), be = beta == null ? null : data(beta);
+        int n = x.dim(0), c = x.dim(1), hw = spatial(x);
+        double m = (double) n * hw;
+        Parallel.forEach(c, ch -> {
+            double s = 0;
+            for (int i = 0; i < n; i++) {
+                int base = (i * c + ch) * hw;
+                for (int j = 0; j < hw; j++) s += xs[base + j];
+            }
+            double mu = s / m;
+            double ss = 0;
+            for (int i = 0; i < n; i++) {
+                int base = (i * c + ch) * hw;
+                for (int j = 0; j < hw; j++) {
+                    double d = xs[base + j] - mu;
+                    ss += d * d;
+                }
+            }
+            double v = ss / m;
+            double is = 1.0 / Math.sqrt(v + eps);
+            mean[ch] = (float) mu;
+            var[ch] = (float) v;
+            inv[ch] = (float) is;
+            float scale = (float) (is * (ga == null ? 1.0 : ga[ch]));
+            float shift = (float) ((be == null ? 0.0 : be[ch]) - mu * is * (ga == null ? 1.0 : ga[ch]));
+            for (int i = 0; i < n; i++) {
+                int base = (i * c + ch) * hw;
+                for (int j = 0; j < hw; j++) ys[base + j] = xs[base + j] * scale + shift;
+            }
+        });
+    }
+
+    @Override
+    public void batchNormEvalForward(Tensor x, Tensor runMean, Tensor runVar, Tensor gamma, Tensor beta, double eps, Tensor y) {
+        float[] xs = data(x), ys = data(y), mean = data(runMean), var = data(runVar);
+        float[] ga = gamma == null ? null : data(gamma), be = beta == null ? null : data(beta);
+        int n = x.dim(0), c = x.dim(1), hw = spatial(x);
+        Parallel.forEach(c, ch -> {
+            double is = 1.0 / Math.sqrt(var[ch] + eps);
+            double gch = ga == null ? 1.0 : ga[ch];
+            float scale = (float) (is * gch);
+            float shift = (float) ((be == null ? 0.0 : be[ch]) - mean[ch] * is * gch);
+            for (int i = 0; i < n; i++) {
+                int base = (i * c + ch) * hw;
+                for (int j = 0; j < hw; j++) ys[base + j] = xs[base + j] * scale + shift;
+            }
+        });
+    }
+
+    @Override
+    public void batchNormTrainBackward(Tensor dy, Tensor x, Tensor gamma, Tensor batchMean, Tensor batchInvStd,
+                                       Tensor dx, Tensor dGamma, Tensor dBeta) {
+        float[] g = data(dy), xs = data(x), mean = data(batchMean), inv = data(batchInvStd), d = data(dx);
+        float[] ga = gamma == null ? null : data(gamma);
+        float[] dg = dGamma == null ? null : data(dGamma), db = dBeta == null ? null : data(dBeta);
+        int n = x.dim(0), c = x.dim(1), hw = spatial(x);
+        double m = (double) n * hw;
+        Parallel.forEach(c, ch -> {
+            double mu = mean[ch], is = inv[ch];
+            double sumDy = 0, sumDyXhat = 0;
+            for (int i = 0; i < n; i++) {
+                int base = (i * c + ch) * hw;
+                for (int j = 0; j < hw; j++) {
+                    double gy = g[base + j];
+                    sumDy += gy;
+                    sumDyXhat += gy * (xs[base + j] - mu) * is;
+                }
+            }
+            if (db != null) db[ch] += (float) sumDy;
+            if (dg != null) dg[ch] += (float) sumDyXhat;
+            double k = (ga == null ? 1.0 : ga[ch]) * is / m;
+            for (int i = 0; i < n; i++) {
+                int base = (i * c + ch) * hw;
+                for (int j = 0; j < hw; j++) {
+                    double xhat = (xs[base + j] - mu) * is;
+                    d[base + j] = (float) (k * (m * g[base + j] - sumDy - xhat * sumDyXhat));
+                }
+            }
+        });
+    }
+
+    @Override
+    public void batchNormEvalBackward(Tensor dy, Tensor x, Tensor runMean, Tensor runVar, Tensor gamma, double eps,
+                                      Tensor dx, Tensor dGamma, Tensor dBeta) {
+        float[] g = data(dy), xs = data(x), mean = data(runMean), var = data(runVar), d = data(dx);
+        float[] ga = gamma == null ? null : data(gamma);
+        float[] dg = dGamma == null ? null : data(dGamma), db = dBeta == null ? null : data(dBeta);
+        int n = x.dim(0), c = x.dim(1), hw = spatial(x);
+        Parallel.forEach(c, ch -> {
+            double is = 1.0 / Math.sqrt(var[ch] + eps);
+            float k = (float) (is * (ga == null ? 1.0 : ga[ch]));
+            double sumDy = 0, sumDyXhat = 0;
+            for (int i = 0; i < n; i++) {
+                int base = (i * c + ch) * hw;
+                for (int j = 0; j < hw; j++) {
+                    double gy = g[base + j];
+                    sumDy += gy;
+                    sumDyXhat += gy * (xs[base + j] - mean[ch]) * is;
+                    d[base + j] = g[base + j] * k;
+                }
+            }
+            if (db != null) db[ch] += (float) sumDy;
+            if (dg != null) dg[ch] += (float) sumDyXhat;
+        });
+    }
+
+    // ------------------------------------------------------------------ pooling
+
+    @Override
+    public void maxPool2dForward(Tensor x, PoolGeometry g, Tensor y) {
+        Pool.maxForward(data(x), g, data(y));
+    }
+
+    @Override
+    public void maxPool2dBackward(Tensor dy, Tensor x, PoolGeometry g, Tensor dx) {
+        Pool.maxBackward(data(dy), data(x), g, data(dx));
+    }
+
+    @Override
+    public void avgPool2dForward(Tensor x, PoolGeometry g, Tensor y) {
+        Pool.avgForward(data(x), g, data(y));
+    }
+
+    @Override
+    public void avgPool2dBackward(Tensor dy, PoolGeometry g, Tensor dx) {
+        Pool.avgBackward(data(dy), g, data(dx));
+    }
+
+    @Override
+    public void adaptiveAvgPool2dForward(Tensor x, Tensor y) {
+        Pool.adaptiveAvgForward(data(x), x.dim(0) * x.dim(1), x.dim(2), x.dim(3), data(y), y.dim(2), y.dim(3));
+    }
+
+    @Override
+    public void adaptiveAvgPool2dBackward(Tensor dy, Tensor dx) {
+        Pool.adaptiveAvgBackward(data(dy), dx.dim(0) * dx.dim(1), dx.dim(2), dx.dim(3), data(dx), dy.dim(2), dy.dim(3));
+    }
+
+    // ------------------------------------------------------------------ channel moves
+
+    @Override
+    public void padChannels(Tensor x, int before, int after, Tensor y) {
+        float[] xs = data(x), ys = data(y);
+        int n = x.dim(0), c = x.dim(1), hw = spatial(x), cy = c + before + after;
+        java.util.Arrays.fill(ys, 0f);
+        for (int i = 0; i < n; i++) System.arraycopy(xs, i * c * hw, ys, (i * cy + before) * hw, c * hw);
+    }
+
+    @Override
+    public void sliceChannels(Tensor dy, int start, Tensor dx) {
+        float[] g = data(dy), d = data(dx);
+        int n = dx.dim(0), c = dx.dim(1), hw = spatial(dx), cy = dy.dim(1);
+        for (int i = 0; i < n; i++) System.arraycopy(g, (i * cy + start) * hw, d, i * c * hw, c * hw);
+    }
+
+    // ------------------------------------------------------------------ loss
+
+    @Override
+    public double crossEntropyForward(Tensor logits, Tensor labels, double labelSmoothing, Tensor probs) {
+        float[] z = data(logits), lab = data(labels), p = data(probs);
+        int n = logits.dim(0), k = logits.dim(1);
+        double total = 0;
+        for (int i = 0; i < n; i++) {
+            int row = i * k;
+            double max = Double.NEGATIVE_INFINITY;
+            for (int j = 0; j < k; j++) max = Math.max(max, z[row + j]);
+            double se = 0;
+            for (int j = 0; j < k; j++) se += Math.exp(z[row + j] - max);
+            double logSumExp = max + Math.log(se);
+            int y = (int) lab[i];
+            double sumLogP = 0;
+            for (int j = 0; j < k; j++) {
+                double logp = z[row + j] - logSumExp;
+                p[row + j] = (float) Math.exp(logp);
+                sumLogP += logp;
+            }
+            double nll = -(z[row + y] - logSumExp);
+            total += (1 - labelSmoothing) * nll - labelSmoothing / k * sumLogP;
+        }
+        return total / n;
+    }
+
+    @Override
+    public void crossEntropyBackward(Tensor probs, Tensor labels, double labelSmoothing, double gradScale, Tensor dlogits) {
+        float[] p = data(probs), lab = data(labels), d = data(dlogits);
+        int n = probs.dim(0), k = probs.dim(1);
+        double off = labelSmoothing / k;
+        for (int i = 0; i < n; i++) {
+            int y = (int) lab[i];
+            for (int j = 0; j < k; j++) {
+                double target = off + (j == y ? 1 - labelSmoothing : 0);
+                d[i * k + j] = (float) (gradScale * (p[i * k + j] - target));
+            }
+        }
+    }
+
+    @Override
+    public void softmax(Tensor logits, Tensor probs) {
+        float[] z = data(logits), p = data(probs);
+        int n = logits.dim(0), k = logits.dim(1);
+        for (int i = 0; i < n; i++) {
+            int row = i * k;
+            double max = Double.NEGATIVE_INFINITY;
+            for (int j = 0; j < k; j++) max = Math.max(max, z[row + j]);
+            double se = 0;
+            for (int j = 0; j < k; j++) se += Math.exp(z[row + j] - max);
+            for (int j = 0; j < k; j++) p[row + j] = (float) (Math.exp(z[row + j] - max) / se);
+        }
+    }
+
+    @Override
+    public void dropoutMask(Tensor mask, double keepProb, long seed) {
+        float[] m = data(mask);
+        float keep = (float) (1.0 / keepProb);
+        for (int i = 0; i < m.length; i++) m[i] = Rng.uniformAt(seed, i) < keepProb ? keep : 0f;
+    }
+
+    // ------------------------------------------------------------------ optimizers
+
+    @Override
+    public void sgdUpdate(Tensor param, Tensor grad, Tensor momentumBuffer, double lr, double momentum,
+                          double dampening, boolean nesterov, double weightDecay, boolean firstStep) {
+        float[] p = data(param), g = data(grad), buf = momentumBuffer == null ? null : data(momentumBuffer);
+        float wd = (float) weightDecay, mom = (float) momentum, damp = (float) (1 - dampening), rate = (float) lr;
+        for (int i = 0; i < p.length; i++) {
+            float d = g[i];
+            if (wd != 0f) d = d + wd * p[i];
+            if (mom != 0f) {
+                float b = firstStep ? d : mom * buf[i] + damp * d;
+                buf[i] = b;
+                d = nesterov ? d + mom * b : b;
+            }
+            p[i] = p[i] - rate * d;
+        }
+    }
+
+    @Override
+    public void adamUpdate(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, double lr, double beta1,
+                           double beta2, double eps, double weightDecay, boolean decoupledWeightDecay, long step) {
+        float[] p = data(param), g = data(grad), m = data(expAvg), v = data(expAvgSq);
+        double bc1 = 1 - Math.pow(beta1, step), bc2 = 1 - Math.pow(beta2, step);
+        float stepSize = (float) (lr / bc1);
+        float bc2Sqrt = (float) Math.sqrt(bc2);
+        float b1 = (float) beta1, b2 = (float) beta2, e = (float) eps, wd = (float) weightDecay;
+        float decay = (float) (1 - lr * weightDecay);
+        for (int i = 0; i < p.length; i++) {
+            float gi = g[i];
+            if (wd != 0f) {
+                if (decoupledWeightDecay) p[i] *= decay;
+                else gi = gi + wd * p[i];
+            }
+            m[i] = m[i] * b1 + (1 - b1) * gi;
+            v[i] = v[i] * b2 + (1 - b2) * gi * gi;
+            float denom = (float) Math.sqrt(v[i]) / bc2Sqrt + e;
+            p[i] = p[i] - stepSize * (m[i] / denom);
+        }
+    }
+}

@@ -1,0 +1,129 @@
+package org.resnet4j.core.cpu;
+
+import org.resnet4j.core.Parallel;
+import org.resnet4j.core.PoolGeometry;
+
+/** Pooling kernels, one task per (image, channel) plane. */
+final class Pool {
+    private Pool() {}
+
+    static void maxForward(float[] x, PoolGeometry g, float[] y) {
+        int oh = g.outH(), ow = g.outW(), hw = g.h() * g.w();
+        Parallel.forEach(g.n() * g.c(), plane -> {
+            int in = plane * hw, out = plane * oh * ow;
+            for (int oy = 0; oy < oh; oy++) {
+                for (int ox = 0; ox < ow; ox++) {
+                    y[out + oy * ow + ox] = x[in + argmax(x, in, g, oy, ox)];
+                }
+            }
+        });
+    }
+
+    /** Offset within the plane of the window's maximum; the first one wins; NaN propagates as in PyTorch. */
+    static int argmax(float[] x, int in, PoolGeometry g, int oy, int ox) {
+        int best = -1;
+        float bestV = Float.NEGATIVE_INFINITY;
+        for (int ky = 0; ky < g.kH(); ky++) {
+            int iy = oy * g.strideH() - g.padH() + ky * g.dilationH();
+            if (iy < 0 || iy >= g.h()) continue;
+            for (int kx = 0; kx < g.kW(); kx++) {
+                int ix = ox * g.strideW() - g.padW() + kx * g.dilationW();
+                if (ix < 0 || ix >= g.w()) continue;
+                float v = x[in + iy * g.w() + ix];
+                if (best < 0 || v > bestV || Float.isNaN(v)) {
+                    best = iy * g.w() + ix;
+                    bestV = v;
+                    if (Float.isNaN(v)) return best;
+                }
+            }
+        }
+        return best;
+    }
+
+    static void maxBackward(float[] dy, float[] x, PoolGeometry g, float[] dx) {
+        int oh = g.outH(), ow = g.outW(), hw = g.h() * g.w();
+        Parallel.forEach(g.n() * g.c(), plane -> {
+            int in = plane * hw, out = plane * oh * ow;
+            java.util.Arrays.fill(dx, in, in + hw, 0f);
+            for (int oy = 0; oy < oh; oy++) {
+                for (int ox = 0; ox < ow; ox++) {
+                    dx[in + argmax(x, in, g, oy, ox)] += dy[out + oy * ow + ox];
+                }
+            }
+        });
+    }
+
+    private static int divisor(PoolGeometry g, int hs, int ws) {
+        if (g.divisorOverride() > 0) return g.divisorOverride();
+        int he = Math.min(hs + g.kH(), g.h() + g.padH()), we = Math.min(ws + g.kW(), g.w() + g.padW());
+        int poolSize = (he - hs) * (we - ws);
+        if (g.countIncludePad()) return poolSize;
+        return (Math.min(he, g.h()) - Math.max(hs, 0)) * (Math.min(we, g.w()) - Math.max(ws, 0));
+    }
+
+    static void avgForward(float[] x, PoolGeometry g, float[] y) {
+        int oh = g.outH(), ow = g.outW(), hw = g.h() * g.w();
+        Parallel.forEach(g.n() * g.c(), plane -> {
+            int in = plane * hw, out = plane * oh * ow;
+            for (int oy = 0; oy < oh; oy++) {
+                int hs = oy * g.strideH() - g.padH();
+                for (int ox = 0; ox < ow; ox++) {
+                    int ws = ox * g.strideW() - g.padW();
+                    float s = 0f;
+                    for (int iy = Math.max(hs, 0); iy < Math.min(hs + g.kH(), g.h()); iy++) {
+                        for (int ix = Math.max(ws, 0); ix < Math.min(ws + g.kW(), g.w()); ix++) s += x[in + iy * g.w() + ix];
+                    }
+                    y[out + oy * ow + ox] = s / divisor(g, hs, ws);
+                }
+            }
+        });
+    }
+
+    static void avgBackward(float[] dy, PoolGeometry g, float[] dx) {
+        int oh = g.outH(), ow = g.outW(), hw = g.h() * g.w();
+        Parallel.forEach(g.n() * g.c(), plane -> {
+            int in = plane * hw, out = plane * oh * ow;
+            java.util.Arrays.fill(dx, in, in + hw, 0f);
+            for (int oy = 0; oy < oh; oy++) {
+                int hs = oy * g.strideH() - g.padH();
+                for (int ox = 0; ox < ow; ox++) {
+                    int ws = ox * g.strideW() - g.padW();
+                    float d = dy[out + oy * ow + ox] / divisor(g, hs, ws);
+                    for (int iy = Math.max(hs, 0); iy < Math.min(hs + g.kH(), g.h()); iy++) {
+                        for (int ix = Math.max(ws, 0); ix < Math.min(ws + g.kW(), g.w()); ix++) dx[in + iy * g.w() + ix] += d;
+                    }
+                }
+            }
+        });
+    }
+
+    static void adaptiveAvgForward(float[] x, int planes, int h, int w, float[] y, int oh, int ow) {
+        Parallel.forEach(planes, plane -> {
+            int in = plane * h * w, out = plane * oh * ow;
+            for (int oy = 0; oy < oh; oy++) {
+                int hs = oy * h / oh, he = ((oy + 1) * h + oh - 1) / oh;
+                for (int ox = 0; ox < ow; ox++) {
+                    int ws = ox * w / ow, we = ((ox + 1) * w + ow - 1) / ow;
+                    float s = 0f;
+                    for (int iy = hs; iy < he; iy++) for (int ix = ws; ix < we; ix++) s += x[in + iy * w + ix];
+                    y[out + oy * ow + ox] = s / ((he - hs) * (we - ws));
+                }
+            }
+        });
+    }
+
+    static void adaptiveAvgBackward(float[] dy, int planes, int h, int w, float[] dx, int oh, int ow) {
+        Parallel.forEach(planes, plane -> {
+            int in = plane * h * w, out = plane * oh * ow;
+            java.util.Arrays.fill(dx, in, in + h * w, 0f);
+            for (int oy = 0; oy < oh; oy++) {
+                int hs = oy * h / oh, he = ((oy + 1) * h + oh - 1) / oh;
+                for (int ox = 0; ox < ow; ox++) {
+                    int ws = ox * w / ow, we = ((ox + 1) * w + ow - 1) / ow;
+                    float d = dy[out + oy * ow + ox] / ((he - hs) * (we - ws));
+                    for (int iy = hs; iy < he; iy++) for (int ix = ws; ix < we; ix++) dx[in + iy * w + ix] += d;
+                }
+            }
+        });
+    }
+}

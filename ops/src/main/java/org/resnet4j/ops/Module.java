@@ -1,0 +1,213 @@
+package org.resnet4j.ops;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.resnet4j.core.Backend;
+import org.resnet4j.core.Shape;
+import org.resnet4j.core.Tensor;
+
+/**
+ * A differentiable building block with an explicit forward and backward pass.
+ *
+ * <p>{@link #forward} remembers what {@link #backward} needs; {@code backward(dy)} returns dx and
+ * <em>accumulates</em> the gradients of this module's parameters. Each subclass writes its math in
+ * {@link #forwardImpl} and {@link #backwardImpl}, side by side; this base class adds what every module
+ * shares: named children, parameters and buffers under torchvision's state_dict names, train/eval mode,
+ * hooks, and moving to another backend.
+ */
+public abstract class Module {
+    private final Map<String, Module> children = new LinkedHashMap<>();
+    private final Map<String, Parameter> parameters = new LinkedHashMap<>();
+    private final Map<String, Buffer> buffers = new LinkedHashMap<>();
+    private final Map<String, Counter> counters = new LinkedHashMap<>();
+    private final List<HookBinding> hooks = new ArrayList<>();
+    protected boolean training = true;
+
+    private record HookBinding(String path, ModuleHook hook) {}
+
+    // ------------------------------------------------------------------ the two passes
+
+    /** Computes the output and remembers what backward needs. */
+    public final Tensor forward(Tensor x) {
+        Tensor y = forwardImpl(x);
+        for (HookBinding h : hooks) h.hook().afterForward(h.path(), this, y);
+        return y;
+    }
+
+    /** Given dL/dy, returns dL/dx and adds dL/dparam into each parameter's gradient. */
+    public final Tensor backward(Tensor dy) {
+        Tensor dx = backwardImpl(dy);
+        for (HookBinding h : hooks) h.hook().afterBackward(h.path(), this, dy, dx);
+        return dx;
+    }
+
+    protected abstract Tensor forwardImpl(Tensor x);
+
+    protected abstract Tensor backwardImpl(Tensor dy);
+
+    // ------------------------------------------------------------------ registration (constructors call these)
+
+    protected <M extends Module> M registerModule(String name, M module) {
+        put(children, name, module);
+        return module;
+    }
+
+    protected Parameter registerParameter(String name, Parameter p) {
+        put(parameters, name, p);
+        return p;
+    }
+
+    protected Buffer registerBuffer(String name, Buffer b) {
+        put(buffers, name, b);
+        return b;
+    }
+
+    protected Counter registerCounter(String name, Counter c) {
+        put(counters, name, c);
+        return c;
+    }
+
+    private <T> void put(Map<String, T> map, String name, T value) {
+        if (name == null || name.isEmpty() || name.contains(".")) {
+            throw new IllegalArgumentException("invalid name '" + name + "' in " + getClass().getSimpleName());
+        }
+        if (children.containsKey(name) || parameters.containsKey(name) || buffers.containsKey(name) || counters.containsKey(name)) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + " already has a member named '" + name + "'");
+        }
+        map.put(name, value);
+    }
+
+    // ------------------------------------------------------------------ traversal, with torchvision's dotted names
+
+    /** Direct children in registration order. */
+    public Map<String, Module> children() {
+        return Collections.unmodifiableMap(children);
+    }
+
+    /** This module ("") and every descendant, with dotted paths, in registration order. */
+    public Map<String, Module> namedModules() {
+        Map<String, Module> out = new LinkedHashMap<>();
+        collectModules("", out);
+        return out;
+    }
+
+    private void collectModules(String prefix, Map<String, Module> out) {
+        out.put(prefix, this);
+        for (var e : children.entrySet()) e.getValue().collectModules(join(prefix, e.getKey()), out);
+    }
+
+    /** Every parameter with its full name, e.g. {@code layer1.0.conv1.weight}. */
+    public Map<String, Parameter> namedParameters() {
+        Map<String, Parameter> out = new LinkedHashMap<>();
+        for (var m : namedModules().entrySet()) {
+            for (var p : m.getValue().parameters.entrySet()) out.put(join(m.getKey(), p.getKey()), p.getValue());
+        }
+        return out;
+    }
+
+    /** Every float buffer with its full name, e.g. {@code bn1.running_mean}. */
+    public Map<String, Buffer> namedBuffers() {
+        Map<String, Buffer> out = new LinkedHashMap<>();
+        for (var m : namedModules().entrySet()) {
+            for (var b : m.getValue().buffers.entrySet()) out.put(join(m.getKey(), b.getKey()), b.getValue());
+        }
+        return out;
+    }
+
+    /** Every integer buffer with its full name, e.g. {@code bn1.num_batches_tracked}. */
+    public Map<String, Counter> namedCounters() {
+        Map<String, Counter> out = new LinkedHashMap<>();
+        for (var m : namedModules().entrySet()) {
+            for (var c : m.getValue().counters.entrySet()) out.put(join(m.getKey(), c.getKey()), c.getValue());
+        }
+        return out;
+    }
+
+    public List<Parameter> parameters() {
+        return new ArrayList<>(namedParameters().values());
+    }
+
+    /** Number of parameter elements, as torchinfo counts them. */
+    public long parameterCount() {
+        long n = 0;
+        for (Parameter p : parameters()) n += p.numel();
+        return n;
+    }
+
+    private static String join(String prefix, String name) {
+        return prefix.isEmpty() ? name : prefix + "." + name;
+    }
+
+    // ------------------------------------------------------------------ modes and state
+
+    public Module train() {
+        return setTraining(true);
+    }
+
+    public Module eval() {
+        return setTraining(false);
+    }
+
+    public boolean isTraining() {
+        return training;
+    }
+
+    private Module setTraining(boolean mode) {
+        for (Module m : namedModules().values()) m.training = mode;
+        return this;
+    }
+
+    public void zeroGrad() {
+        for (Parameter p : parameters()) p.zeroGrad();
+    }
+
+    /**
+     * Moves every parameter and buffer to {@code backend} (values copied through float64, so moving a
+     * float32 model to the float64 oracle is exact). Gradients are dropped.
+     */
+    public Module to(Backend backend) {
+        for (Parameter p : parameters()) {
+            Tensor t = p.data();
+            if (t.backend() != backend) p.setData(backend.fromDoubles(t.toDoubles(), t.shape()));
+        }
+        for (Buffer b : namedBuffers().values()) {
+            Tensor t = b.data();
+            if (t.backend() != backend) b.setData(backend.fromDoubles(t.toDoubles(), t.shape()));
+        }
+        return this;
+    }
+
+    // ------------------------------------------------------------------ hooks
+
+    /** Calls {@code hook} after every forward and backward of this module and all its descendants. */
+    public void addHook(ModuleHook hook) {
+        for (var m : namedModules().entrySet()) m.getValue().hooks.add(new HookBinding(m.getKey(), hook));
+    }
+
+    public void removeHook(ModuleHook hook) {
+        for (Module m : namedModules().values()) m.hooks.removeIf(b -> b.hook() == hook);
+    }
+
+    // ------------------------------------------------------------------ helpers for subclasses
+
+    /** Throws an error naming this layer, the expected and the actual shape. */
+    protected void checkInput(Tensor x, boolean ok, String expected) {
+        if (!ok) {
+            throw new IllegalArgumentException(describe() + " expected input of shape " + expected + " but got "
+                    + Shape.str(x.shape()));
+        }
+    }
+
+    /** The class name and its main options, e.g. {@code Conv2d(64, 128, kernel_size=3, stride=2)}. */
+    public String describe() {
+        return getClass().getSimpleName();
+    }
+
+    @Override
+    public String toString() {
+        return describe();
+    }
+}

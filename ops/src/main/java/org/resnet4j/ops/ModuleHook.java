@@ -1,0 +1,18 @@
+package org.resnet4j.ops;
+
+import org.resnet4j.core.Tensor;
+
+/**
+ * Observes modules as they run (gradient-flow reports, non-finite detection). Registered with
+ * {@link Module#addHook}; the tensors passed are the module's own and must not be modified.
+ */
+public interface ModuleHook {
+    /** After {@code module.forward}: its output. */
+    default void afterForward(String path, Module module, Tensor output) {}
+
+    /**
+     * After {@code module.backward}: the gradient that arrived at its output and the one it sends to
+     * its input; the module's parameter gradients are up to date at this point.
+     */
+    default void afterBackward(String path, Module module, Tensor gradOutput, Tensor gradInput) {}
+}

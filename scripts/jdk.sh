@@ -1,0 +1,39 @@
+# Sourced by ./resnet4j and ./run-tests: finds a JDK 25 and exports JAVA_HOME for this process only.
+# Order: $RESNET4J_JAVA_HOME, $JAVA_HOME, the java on PATH, then the usual install folders.
+resnet4j_java_major() {
+  local rel="$1/release"
+  [ -x "$1/bin/java" ] && [ -x "$1/bin/javac" ] && [ -f "$rel" ] || return 1
+  sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$rel"
+}
+resnet4j_find_jdk() {
+  local c major
+  local candidates=("${RESNET4J_JAVA_HOME:-}" "${JAVA_HOME:-}")
+  if command -v java >/dev/null 2>&1; then
+    candidates+=("$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")")
+  fi
+  for c in /usr/lib/jvm/*25* /usr/lib/jvm/* /opt/java/* /opt/jdk* "$HOME"/.sdkman/candidates/java/*; do
+    candidates+=("$c")
+  done
+  for c in "${candidates[@]}"; do
+    [ -n "$c" ] && [ -d "$c" ] || continue
+    major=$(resnet4j_java_major "$c" 2>/dev/null) || continue
+    if [ "$major" = "25" ]; then
+      export JAVA_HOME="$c"
+      export PATH="$JAVA_HOME/bin:$PATH"
+      return 0
+    fi
+  done
+  cat >&2 <<'MSG'
+resnet4j needs a JDK 25 (javac and the jdk.incubator.vector module), and none was found in
+$RESNET4J_JAVA_HOME, $JAVA_HOME, on PATH or under /usr/lib/jvm.
+Install one, for example Eclipse Temurin 25 (https://adoptium.net, or the apt repository
+packages.adoptium.net: apt-get install temurin-25-jdk), then run this command again; if it lives
+somewhere unusual, point RESNET4J_JAVA_HOME at it.
+MSG
+  return 1
+}
+resnet4j_need_maven() {
+  command -v mvn >/dev/null 2>&1 && return 0
+  echo "resnet4j builds with Apache Maven (3.8 or newer), which is not on PATH: apt-get install maven" >&2
+  return 1
+}
