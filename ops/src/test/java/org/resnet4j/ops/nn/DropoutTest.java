@@ -10,7 +10,7 @@ import org.resnet4j.ops.init.RandomState;
 
 class DropoutTest {
     static final CpuBackend CPU = CpuBackend.get();
-    static final int N = 100_000;
+    static final int N = 20_000;
 
     static Tensor ones() {
         Tensor x = CPU.zeros(10, N / 10);
@@ -40,8 +40,8 @@ class DropoutTest {
             else if (v != scale) wrong++;
         }
         assertThat(wrong).as("survivors not scaled by exactly 1/(1-p)").isZero();
-        // the dropped fraction is binomial: sd = sqrt(p(1-p)/N) = 0.00145; 5 sd = 0.0073
-        assertThat(zeros / (double) N).isCloseTo(p, within(0.0073));
+        // the dropped fraction is binomial: sd = sqrt(p(1-p)/N) = 0.00324; 5 sd = 0.0162
+        assertThat(zeros / (double) N).isCloseTo(p, within(0.0162));
 
         float[] g = new float[N];
         for (int i = 0; i < N; i++) g[i] = i % 7 - 3;
