@@ -23,6 +23,14 @@ class ModelStructureTest {
     }
 
     @Test
+    void seedBottleneckDemo() {
+        // seed 000: Bottleneck(64, 256) on torch.randn(1, 64, 56, 56) gives torch.Size([1, 256, 56, 56])
+        Module m = ModelZoo.create("seed-bottleneck");
+        assertThat(m.forward(random(1, 1, 64, 56, 56)).shape()).containsExactly(1, 256, 56, 56);
+        assertThat(m.namedParameters().get("downsample.0.bias").shape()).containsExactly(256);
+    }
+
+    @Test
     void simpleResNetShapeOnItsOwnInputSize() {
         // 87M parameters: build once, one eval forward on the 32x32 input its 4x4 head needs
         Module m = ModelZoo.create("seed-simple-resnet");
