@@ -376,9 +376,12 @@ def gen_simple():
     # counter-based uniform (core Rng.uniformAt, re-implemented above) and PyTorch applies it.
     for (name, n, c, h, w) in [("dropout_3x5x7x7", 3, 5, 7, 7), ("dropout_1x17x1x1", 1, 17, 1, 1)]:
         gen = torch.Generator().manual_seed(seed_of(name))
-        p, seed = 0.3, 1234
+        p, rng_seed = 0.3, 1234
+        # the layer draws its mask seed as the first nextLong() of RandomState after manualSeed(rng_seed)
+        seed = mix64((rng_seed + 0x9E3779B97F4A7C15) & MASK64)
         keep = 1.0 - p
-        cs = Case(name, "Dropout", dict(n=n, c=c, h=h, w=w, p=p, mask_seed=seed))
+        cs = Case(name, "Dropout", dict(n=n, c=c, h=h, w=w, p=p, rng_seed=rng_seed,
+                                        mask_seed=seed - (1 << 64) if seed >= (1 << 63) else seed))
         count = n * c * h * w
         mask = torch.tensor([(1.0 / keep if uniform_at(seed, i) < keep else 0.0) for i in range(count)],
                             dtype=torch.float64).reshape(n, c, h, w)

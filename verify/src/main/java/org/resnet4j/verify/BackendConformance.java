@@ -52,7 +52,7 @@ public final class BackendConformance {
         for (CrossEntropyCase c : LayerCases.crossEntropy()) out.addAll(crossEntropy(c));
         for (ShapeCase c : LayerCases.relu()) out.addAll(relu(c));
         for (ShapeCase c : LayerCases.residual()) out.addAll(elementwise(c));
-        for (ShapeCase c : LayerCases.dropout()) out.addAll(dropout(c));
+        for (LayerCases.DropoutCase c : LayerCases.dropout()) out.addAll(dropout(c));
         out.addAll(gemm());
         out.addAll(optimizers());
         return out;
@@ -338,7 +338,7 @@ public final class BackendConformance {
     }
 
     /** The mask is a pure function of (seed, index): every backend must produce exactly the same zeros. */
-    public List<CheckResult> dropout(ShapeCase c) {
+    public List<CheckResult> dropout(LayerCases.DropoutCase c) {
         return guarded("Dropout", c.name(), () -> {
             int[] s = {c.n(), c.c(), c.h(), c.w()};
             List<CheckResult> out = new ArrayList<>();
