@@ -460,6 +460,119 @@ def gen_blocks():
     return cases
 
 
+# ---------------------------------------------------------------- whole networks with seeded parameters
+
+def fnv1a64(text):
+    h = 0xcbf29ce484222325
+    for b in text.encode("utf-8"):
+        h ^= b
+        h = (h * 0x100000001b3) & MASK64
+    return h
+
+
+def uniform_at_np(seed, n):
+    """Rng.uniformAt(seed, i) for i in [0, n), vectorized: numpy's uint64 arithmetic wraps like Java's long."""
+    import numpy as np
+    g = np.uint64(0x9E3779B97F4A7C15)
+
+    def mix(z):
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return z ^ (z >> np.uint64(31))
+    with np.errstate(over="ignore"):
+        z = mix(np.uint64(seed) * g + mix(np.arange(n, dtype=np.uint64) + g))
+    return (z >> np.uint64(40)).astype(np.float64) * 2.0 ** -24
+
+
+def seeded_value(name, shape):
+    """org.resnet4j.verify.SeededParams: every parameter and buffer as a pure function of its name.
+
+    u_i = Rng.uniformAt(fnv1a64(name), i), 24 random bits, exact in float32 and float64; then, in float64
+    and rounded once to float32 (the same IEEE operations in the same order in Java and here):
+      running_mean           0.1 * (2u - 1)
+      running_var            0.75 + 0.5 * u
+      4-D (conv weight)      (2u - 1) * sqrt(6 / fan_in),  fan_in = shape[1]*shape[2]*shape[3]  (Kaiming uniform)
+      2-D (linear weight)    (2u - 1) / sqrt(fan_in),      fan_in = shape[1]
+      1-D '*.weight' (BN)    1 + 0.2 * (2u - 1)
+      other 1-D (biases)     0.1 * (2u - 1)
+    Whole-network goldens then need to store no parameters at all (ResNet-50 alone is 100 MB in float32).
+    """
+    import math
+    import numpy as np
+    n = 1
+    for d in shape:
+        n *= d
+    u = uniform_at_np(fnv1a64(name), n)
+    s = 2.0 * u - 1.0
+    if name.endswith("running_mean"):
+        v = 0.1 * s
+    elif name.endswith("running_var"):
+        v = 0.75 + 0.5 * u
+    elif len(shape) == 4:
+        v = s * math.sqrt(6.0 / (shape[1] * shape[2] * shape[3]))
+    elif len(shape) == 2:
+        v = s / math.sqrt(shape[1])
+    elif name.endswith(".weight") or name == "weight":
+        v = 1.0 + 0.2 * s
+    else:
+        v = 0.1 * s
+    return torch.from_numpy(v.astype(np.float32).reshape(shape).copy())
+
+
+def probe(name, g):
+    """sum_i g_i * r_i with r_i = 2 * uniformAt(fnv1a64(name + '#probe'), i) - 1: one number that moves with every element."""
+    r = torch.from_numpy(2.0 * uniform_at_np(fnv1a64(name + "#probe"), g.numel()) - 1.0)
+    return (g.detach().to(torch.float64).flatten() * r).sum()
+
+
+# parameters whose gradients are stored whole (small ones at the start, middle and end of the network)
+FULL_GRADS = ["conv1.weight", "bn1.weight", "bn1.bias", "layer1.0.conv1.weight", "layer2.0.downsample.0.weight",
+              "layer4.0.downsample.1.weight", "fc.weight", "fc.bias"]
+
+
+def gen_models():
+    import torchvision
+    cases = []
+    for arch in ("resnet18", "resnet50"):
+        for training in (True, False):
+            name = "%s_%s" % (arch, "train" if training else "eval")
+            gen = torch.Generator().manual_seed(seed_of(name))
+            classes = 10
+            x = rand(gen, (2, 3, 64, 64), -2, 2)
+            labels = torch.tensor([3, 7])
+            cs = Case(name, "Model", dict(model=arch, num_classes=classes, training=training, x=[2, 3, 64, 64],
+                                          params="seeded (org.resnet4j.verify.SeededParams)"))
+            outs = {}
+            for dt in (torch.float32, torch.float64):
+                m = getattr(torchvision.models, arch)(num_classes=classes)
+                sd = {k: (seeded_value(k, tuple(v.shape)) if v.is_floating_point() else torch.zeros_like(v))
+                      for k, v in m.state_dict().items()}
+                m.load_state_dict(sd)
+                m = m.to(dt).train(training)
+                xi = x.to(dt).clone().requires_grad_(True)
+                logits = m(xi)
+                loss = F.cross_entropy(logits, labels)
+                loss.backward()
+                pnames = [k for k, _ in m.named_parameters()]
+                o = {"logits": logits, "loss": loss.reshape(1), "dx": xi.grad,
+                     "grad_norms": torch.stack([p.grad.detach().to(torch.float64).norm() for _, p in m.named_parameters()]),
+                     "grad_probes": torch.stack([probe(k, p.grad) for k, p in m.named_parameters()])}
+                for k, p in m.named_parameters():
+                    if k in FULL_GRADS:
+                        o["grad." + k] = p.grad
+                if training:
+                    for k, v in m.state_dict().items():
+                        if k.endswith("running_mean") or k.endswith("running_var"):
+                            o["after." + k] = v
+                outs[dt] = o
+            cs.config["param_names"] = pnames
+            cs.inp("x", x); cs.inp("labels", labels.to(torch.float64))
+            for k in outs[torch.float64]:
+                cs.out(k, outs[torch.float32][k], outs[torch.float64][k])
+            cases.append(cs)
+    return cases
+
+
 # ---------------------------------------------------------------- driver
 
 def normwise(a, b):
@@ -501,6 +614,7 @@ def main():
     write_group("pool.safetensors", gen_pool(), manifest)
     write_group("simple.safetensors", gen_simple(), manifest)
     write_group("blocks.safetensors", gen_blocks(), manifest)
+    write_group("models.safetensors", gen_models(), manifest, whole_network=True)
     tmp = os.path.join(OUT, "manifest.json.tmp")
     with open(tmp, "w") as f:
         json.dump(manifest, f, indent=1, sort_keys=False)
