@@ -530,9 +530,22 @@ FULL_GRADS = ["conv1.weight", "bn1.weight", "bn1.bias", "layer1.0.conv1.weight",
               "layer4.0.downsample.1.weight", "fc.weight", "fc.bias"]
 
 
+def gen_seeded_check():
+    """A few seeded tensors, so a Java test can prove SeededParams reproduces this script bit for bit."""
+    cs = Case("seeded_params", "SeededParams", dict(note="values of verify.SeededParams for these names and shapes"))
+    for name, shape in [("conv1.weight", (4, 3, 3, 3)), ("bn1.weight", (5,)), ("bn1.bias", (5,)),
+                        ("bn1.running_mean", (5,)), ("bn1.running_var", (5,)), ("fc.weight", (3, 7)), ("fc.bias", (3,))]:
+        v = seeded_value(name, shape)
+        cs.out(name, v, v.to(torch.float64))
+    g = rand(torch.Generator().manual_seed(7), (4, 3, 3, 3), -1, 1)
+    cs.inp("probe_grad", g)
+    cs.out("probe", probe("conv1.weight", g).reshape(1).to(torch.float32), probe("conv1.weight", g).reshape(1))
+    return [cs]
+
+
 def gen_models():
     import torchvision
-    cases = []
+    cases = gen_seeded_check()
     for arch in ("resnet18", "resnet50"):
         for training in (True, False):
             name = "%s_%s" % (arch, "train" if training else "eval")
