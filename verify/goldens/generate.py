@@ -571,7 +571,7 @@ def gen_models():
                      "grad_norms": torch.stack([p.grad.detach().to(torch.float64).norm() for _, p in m.named_parameters()]),
                      "grad_probes": torch.stack([probe(k, p.grad) for k, p in m.named_parameters()])}
                 for k, p in m.named_parameters():
-                    if k in FULL_GRADS:
+                    if k in FULL_GRADS and p.numel() <= 40000:  # keeps the committed goldens small
                         o["grad." + k] = p.grad
                 if training:
                     for k, v in m.state_dict().items():
@@ -583,6 +583,112 @@ def gen_models():
             for k in outs[torch.float64]:
                 cs.out(k, outs[torch.float32][k], outs[torch.float64][k])
             cases.append(cs)
+    return cases
+
+
+# ---------------------------------------------------------------- CIFAR ResNet-20 (option A) training trajectories
+
+class ShortcutA(torch.nn.Module):
+    """x[:, :, ::2, ::2] (stride 2), then zero channels: (out-in)//2 before, the rest after."""
+
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.cin, self.cout, self.stride = cin, cout, stride
+
+    def forward(self, x):
+        if self.stride == 2:
+            x = x[:, :, ::2, ::2]
+        before = (self.cout - self.cin) // 2
+        return F.pad(x, (0, 0, 0, 0, before, self.cout - self.cin - before))
+
+
+class CifarBlock(torch.nn.Module):
+    def __init__(self, cin, planes, stride):
+        super().__init__()
+        self.conv1 = torch.nn.Conv2d(cin, planes, 3, stride, 1, bias=False)
+        self.bn1 = torch.nn.BatchNorm2d(planes)
+        self.conv2 = torch.nn.Conv2d(planes, planes, 3, 1, 1, bias=False)
+        self.bn2 = torch.nn.BatchNorm2d(planes)
+        self.short = ShortcutA(cin, planes, stride) if stride != 1 or cin != planes else None
+
+    def forward(self, x):
+        out = F.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        return F.relu(out + (x if self.short is None else self.short(x)))
+
+
+class CifarResNet20(torch.nn.Module):
+    """He et al. 2015 section 4.2, n = 3; state_dict names as org.resnet4j.ops.models.CifarResNet ('resnet20')."""
+
+    def __init__(self, num_classes=10):
+        super().__init__()
+        self.conv1 = torch.nn.Conv2d(3, 16, 3, 1, 1, bias=False)
+        self.bn1 = torch.nn.BatchNorm2d(16)
+        cin, stages = 16, []
+        for planes, stride in ((16, 1), (32, 2), (64, 2)):
+            blocks = []
+            for i in range(3):
+                blocks.append(CifarBlock(cin, planes, stride if i == 0 else 1))
+                cin = planes
+            stages.append(torch.nn.Sequential(*blocks))
+        self.layer1, self.layer2, self.layer3 = stages
+        self.fc = torch.nn.Linear(64, num_classes)
+
+    def forward(self, x):
+        x = F.relu(self.bn1(self.conv1(x)))
+        x = self.layer3(self.layer2(self.layer1(x)))
+        return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+
+
+TRAJECTORIES = [
+    # name, optimizer, steps, hyper-parameters
+    # lr 0.01 at batch 8: a stable run (at lr 0.1, batch 4 the loss swings between 2 and 15 and PyTorch's own
+    # float32 and float64 runs part ways by 0.5 in the loss: chaos, not a reference)
+    ("resnet20_sgd_10steps", "SGD", 10, dict(lr=0.01, momentum=0.9, dampening=0.0, weight_decay=5e-4, nesterov=False)),
+    ("resnet20_adam_5steps", "Adam", 5, dict(lr=1e-3, betas=[0.9, 0.999], eps=1e-8, weight_decay=0.0)),
+]
+
+
+def gen_trajectories():
+    cases = []
+    batch = 8
+    for name, opt_name, steps, hp in TRAJECTORIES:
+        gen = torch.Generator().manual_seed(seed_of(name))
+        xs = rand(gen, (steps, batch, 3, 32, 32), -2, 2)
+        ys = torch.randint(0, 10, (steps, batch), generator=gen)
+        cs = Case(name, "Trajectory", dict(model="resnet20", optimizer=opt_name, steps=steps, batch=batch, num_classes=10,
+                                           hyper=hp, params="seeded (org.resnet4j.verify.SeededParams)", training=True))
+        outs = {}
+        for dt in (torch.float32, torch.float64):
+            m = CifarResNet20()
+            m.load_state_dict({k: (seeded_value(k, tuple(v.shape)) if v.is_floating_point() else torch.zeros_like(v))
+                               for k, v in m.state_dict().items()})
+            m = m.to(dt).train()
+            initial = {k: p.detach().clone() for k, p in m.named_parameters()}
+            if opt_name == "SGD":
+                opt = torch.optim.SGD(m.parameters(), **hp)
+            else:
+                opt = torch.optim.Adam(m.parameters(), lr=hp["lr"], betas=tuple(hp["betas"]), eps=hp["eps"],
+                                       weight_decay=hp["weight_decay"])
+            losses = []
+            for t in range(steps):
+                opt.zero_grad()
+                loss = F.cross_entropy(m(xs[t].to(dt)), ys[t])
+                loss.backward()
+                opt.step()
+                losses.append(loss.detach())
+            o = {"losses": torch.stack(losses)}
+            for k, p in m.named_parameters():
+                o["delta." + k] = p.detach() - initial[k]
+            for k, v in m.state_dict().items():
+                if k.endswith("running_mean") or k.endswith("running_var"):
+                    o["after." + k] = v
+            outs[dt] = o
+        cs.inp("x", xs)
+        cs.inp("labels", ys.to(torch.float64))
+        for k in outs[torch.float64]:
+            cs.out(k, outs[torch.float32][k], outs[torch.float64][k])
+        cases.append(cs)
     return cases
 
 
@@ -638,6 +744,7 @@ def main():
     write_group("simple.safetensors", gen_simple(), manifest)
     write_group("blocks.safetensors", gen_blocks(), manifest)
     write_group("models.safetensors", gen_models(), manifest, whole_network=True)
+    write_group("trajectories.safetensors", gen_trajectories(), manifest, whole_network=True)
     tmp = os.path.join(OUT, "manifest.json.tmp")
     with open(tmp, "w") as f:
         json.dump(manifest, f, indent=1, sort_keys=False)
