@@ -642,9 +642,9 @@ class CifarResNet20(torch.nn.Module):
 
 TRAJECTORIES = [
     # name, optimizer, steps, hyper-parameters
-    # lr 0.01 at batch 8: a stable run (at lr 0.1, batch 4 the loss swings between 2 and 15 and PyTorch's own
-    # float32 and float64 runs part ways by 0.5 in the loss: chaos, not a reference)
-    ("resnet20_sgd_10steps", "SGD", 10, dict(lr=0.01, momentum=0.9, dampening=0.0, weight_decay=5e-4, nesterov=False)),
+    # lr 0.002 at batch 8 on random data keeps PyTorch's own float32 and float64 losses within 1e-5 of each
+    # other over the 10 steps (at lr 0.01 they part by 2.4e-4, at lr 0.1 and batch 4 by 0.5: chaos, not a reference)
+    ("resnet20_sgd_10steps", "SGD", 10, dict(lr=0.002, momentum=0.9, dampening=0.0, weight_decay=5e-4, nesterov=False)),
     ("resnet20_adam_5steps", "Adam", 5, dict(lr=1e-3, betas=[0.9, 0.999], eps=1e-8, weight_decay=0.0)),
 ]
 
