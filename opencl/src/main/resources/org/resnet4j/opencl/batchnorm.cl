@@ -32,11 +32,13 @@ void bn_train_forward(const __global float* x, const __global float* gamma, cons
     float is = 1.0f / sqrt(v + eps);
     float g = hasGamma ? gamma[ch] : 1.0f;
     float scale = is * g;
-    float shift = (hasBeta ? beta[ch] : 0.0f) - mu * scale;
+    float b = hasBeta ? beta[ch] : 0.0f;
     if (lid == 0) { mean[ch] = mu; var[ch] = v; invStd[ch] = is; }
+    // (x - mean) * scale + beta rather than x * scale + shift: with a tiny variance, scale is large
+    // and the folded shift would cancel catastrophically
     for (int e = lid; e < m; e += REDUCE_WG) {
         int i = e / hw, j = e - i * hw;
-        y[BN_AT(i, j)] = fma(x[BN_AT(i, j)], scale, shift);
+        y[BN_AT(i, j)] = fma(x[BN_AT(i, j)] - mu, scale, b);
     }
 }
 
@@ -49,8 +51,7 @@ __kernel void bn_eval_forward(const __global float* x, const __global float* run
     int ch = (e / hw) % c;
     float is = 1.0f / sqrt(runVar[ch] + eps);
     float scale = is * (hasGamma ? gamma[ch] : 1.0f);
-    float shift = (hasBeta ? beta[ch] : 0.0f) - runMean[ch] * scale;
-    y[e] = fma(x[e], scale, shift);
+    y[e] = fma(x[e] - runMean[ch], scale, hasBeta ? beta[ch] : 0.0f);
 }
 
 // dbeta += sum(dy); dgamma += sum(dy * xhat); dx = gamma * invStd / m * (m*dy - sum(dy) - xhat * sum(dy * xhat))
