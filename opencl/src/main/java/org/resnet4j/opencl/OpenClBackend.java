@@ -741,7 +741,7 @@ public final class OpenClBackend implements Backend {
                                         double beta2, double eps, double weightDecay, boolean decoupledWeightDecay, long step) {
         double bc1 = 1 - Math.pow(beta1, step), bc2 = 1 - Math.pow(beta2, step);
         run1("adam_update", param.numel(), param, grad, expAvg, expAvgSq, (float) (lr / bc1), (float) Math.sqrt(bc2),
-                (float) beta1, (float) beta2, (float) eps, (float) weightDecay, decoupledWeightDecay,
+                (float) beta1, (float) beta2, (float) (1 - beta1), (float) (1 - beta2), (float) eps, (float) weightDecay, decoupledWeightDecay,
                 (float) (1 - lr * weightDecay), param.size());
     }
 

@@ -17,9 +17,11 @@ __kernel void sgd_update(__global float* p, const __global float* grad, __global
     p[i] = p[i] - lr * d;
 }
 
-// Adam / AdamW (amsgrad off); stepSize = lr / (1 - b1^t) and bc2Sqrt = sqrt(1 - b2^t) come from the host
+// Adam / AdamW (amsgrad off); stepSize = lr / (1 - b1^t), bc2Sqrt = sqrt(1 - b2^t) and c1 = 1 - b1,
+// c2 = 1 - b2 come from the host, computed in double and rounded once as PyTorch does
 __kernel void adam_update(__global float* p, const __global float* grad, __global float* m, __global float* v,
-                          const float stepSize, const float bc2Sqrt, const float b1, const float b2, const float eps,
+                          const float stepSize, const float bc2Sqrt, const float b1, const float b2,
+                          const float c1, const float c2, const float eps,
                           const float wd, const int decoupled, const float decay, const int n) {
     int i = get_global_id(0);
     if (i >= n) return;
@@ -29,8 +31,8 @@ __kernel void adam_update(__global float* p, const __global float* grad, __globa
         if (decoupled) pi *= decay;
         else gi = gi + wd * pi;
     }
-    float mi = m[i] * b1 + (1.0f - b1) * gi;
-    float vi = v[i] * b2 + (1.0f - b2) * gi * gi;
+    float mi = m[i] * b1 + c1 * gi;
+    float vi = v[i] * b2 + c2 * gi * gi;
     m[i] = mi;
     v[i] = vi;
     float denom = sqrt(vi) / bc2Sqrt + eps;
