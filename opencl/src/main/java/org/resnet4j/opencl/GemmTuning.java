@@ -8,13 +8,22 @@ import java.util.Locale;
  * unknown devices get a conservative default that fits every OpenCL 1.2 device (64 work-items,
  * 2 KiB of local memory).
  */
-public record GemmTuning(String label, int tileM, int tileN, int tileK, int wptM, int wptN) {
+public record GemmTuning(String label, int tileM, int tileN, int tileK, int wptM, int wptN, boolean localTiles) {
 
     public GemmTuning {
         if (tileM % wptM != 0 || tileN % wptN != 0 || tileM % 4 != 0 || tileN % 4 != 0 || tileK % 4 != 0) {
             throw new IllegalArgumentException("inconsistent SGEMM tiling " + label + ": tiles " + tileM + "x" + tileN + "x" + tileK
                     + " must be multiples of 4 and of the per-item block " + wptM + "x" + wptN);
         }
+    }
+
+    public GemmTuning(String label, int tileM, int tileN, int tileK, int wptM, int wptN) {
+        this(label, tileM, tileN, tileK, wptM, wptN, true);
+    }
+
+    /** The kernel's name: local-memory tiles (GPUs) or direct streaming from global memory (CPUs). */
+    public String kernelName() {
+        return localTiles ? "sgemm" : "sgemm_direct";
     }
 
     public int workGroupM() {

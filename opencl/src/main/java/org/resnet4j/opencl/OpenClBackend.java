@@ -143,6 +143,10 @@ public final class OpenClBackend implements Backend {
         return context;
     }
 
+    cl_command_queue queue() {
+        return queue;
+    }
+
     /** Transfers since the last {@link #resetTransfers()}. */
     public synchronized TransferStats transfers() {
         return new TransferStats(h2dCount, h2dBytes, d2hCount, d2hBytes);

@@ -106,3 +106,51 @@ void sgemm(const int M, const int N, const int K, const float alpha,
         }
     }
 }
+
+// The same product without local memory, for CPU devices: there the "local" tile is ordinary memory
+// behind a barrier that the driver must emulate, while the caches already do the tiling. Each
+// work-item keeps its WPT_M x WPT_N block of C in registers and streams op(A) and op(B) from global
+// memory; rows and columns past the edge are clamped for loading and skipped when storing.
+__kernel __attribute__((reqd_work_group_size(RTS_N, RTS_M, 1)))
+void sgemm_direct(const int M, const int N, const int K, const float alpha,
+                  const __global float* A, const int offA, const int lda, const int transA,
+                  const __global float* B, const int offB, const int ldb, const int transB,
+                  const float beta, __global float* C, const int offC, const int ldc) {
+    const int tn = get_local_id(0), tm = get_local_id(1);
+    const int m0 = get_group_id(1) * TS_M, n0 = get_group_id(0) * TS_N;
+    const __global float* a = A + offA;
+    const __global float* b = B + offB;
+    // op(A)(m, k) = a[aBase[m] + k * aStep]; op(B)(k, n) = b[bBase[n] + k * bStep]
+    const size_t aStep = transA ? (size_t)lda : 1, bStep = transB ? 1 : (size_t)ldb;
+    size_t aBase[WPT_M], bBase[WPT_N];
+    for (int wm = 0; wm < WPT_M; wm++) {
+        int row = min(m0 + tm + wm * RTS_M, M - 1);
+        aBase[wm] = transA ? (size_t)row : (size_t)row * lda;
+    }
+    for (int wn = 0; wn < WPT_N; wn++) {
+        int col = min(n0 + tn + wn * RTS_N, N - 1);
+        bBase[wn] = transB ? (size_t)col * ldb : (size_t)col;
+    }
+    float acc[WPT_M][WPT_N];
+    for (int wm = 0; wm < WPT_M; wm++)
+        for (int wn = 0; wn < WPT_N; wn++) acc[wm][wn] = 0.0f;
+    for (int k = 0; k < K; k++) {
+        float ra[WPT_M], rb[WPT_N];
+        for (int wm = 0; wm < WPT_M; wm++) ra[wm] = a[aBase[wm] + k * aStep];
+        for (int wn = 0; wn < WPT_N; wn++) rb[wn] = b[bBase[wn] + k * bStep];
+        for (int wm = 0; wm < WPT_M; wm++)
+            for (int wn = 0; wn < WPT_N; wn++) acc[wm][wn] = fma(ra[wm], rb[wn], acc[wm][wn]);
+    }
+    for (int wm = 0; wm < WPT_M; wm++) {
+        int row = m0 + tm + wm * RTS_M;
+        if (row >= M) continue;
+        for (int wn = 0; wn < WPT_N; wn++) {
+            int col = n0 + tn + wn * RTS_N;
+            if (col >= N) continue;
+            size_t idx = (size_t)offC + (size_t)row * ldc + col;
+            float v = alpha * acc[wm][wn];
+            if (beta != 0.0f) v += beta * C[idx];
+            C[idx] = v;
+        }
+    }
+}
