@@ -60,6 +60,8 @@ public final class OpenClBackend implements Backend {
     // scratch buffers, owned by the backend and reused across calls (the queue is in order)
     private cl_mem colScratch;
     private long colScratchFloats;
+    private cl_mem tmpScratch;
+    private long tmpScratchFloats;
     private cl_mem smallScratch;
     private long smallScratchFloats;
     private final cl_mem dummy;
@@ -378,6 +380,18 @@ public final class OpenClBackend implements Backend {
         return colScratch;
     }
 
+    private cl_mem tmpScratch(long floats) {
+        if (floats > tmpScratchFloats) {
+            if (tmpScratch != null) {
+                clReleaseMemObject(tmpScratch);
+                liveBytes.addAndGet(-tmpScratchFloats * 4);
+            }
+            tmpScratch = allocate(floats, new int[] {(int) Math.min(Integer.MAX_VALUE, floats)});
+            tmpScratchFloats = floats;
+        }
+        return tmpScratch;
+    }
+
     private cl_mem smallScratch(long floats) {
         if (floats > smallScratchFloats) {
             if (smallScratch != null) {
@@ -508,32 +522,53 @@ public final class OpenClBackend implements Backend {
 
     // ------------------------------------------------------------------ convolution
 
-    // Per image and group: col = im2col(x) (kk, ohw), then y_g (copg, ohw) = W_g (copg, kk) * col.
-    // A pointwise convolution (1x1, stride 1, no padding) uses x itself as col.
+    // Per chunk of B images and per group g, with P = B*oh*ow columns (image, oy, ox):
+    //   forward:         col (kk, P) = im2col(x);  tmp (copg, P) = W_g (copg, kk) * col;  y_g = tmp
+    //   backward input:  tmp (copg, P) = dy_g;  col (kk, P) = W_g^T (kk, copg) * tmp;  dx_g = col2im(col)
+    //   backward weight: col = im2col(x);  tmp = dy_g;  dW_g (copg, kk) += tmp * col^T (chunks in order)
+    // B is as large as the scratch budget allows, so one GEMM covers many images.
 
-    private Object[] geometryArgs(ConvGeometry g) {
-        return new Object[] {g.cInPerGroup(), g.h(), g.w(), g.kH(), g.kW(), g.strideH(), g.strideW(), g.padH(), g.padW(),
-                g.dilationH(), g.dilationW(), g.outH(), g.outW()};
+    /** Float budget of the im2col scratch: 1/16 of device memory, at most 64 Mi floats (256 MiB). */
+    private long colBudgetFloats() {
+        if (colBudgetOverride > 0) return colBudgetOverride;
+        return Math.max(1, Math.min(64L << 20, info.globalMemBytes() / 16));
     }
 
-    private void im2col(cl_mem x, int xOff, cl_mem col, ConvGeometry g) {
-        Object[] geo = geometryArgs(g);
-        Object[] args = new Object[3 + geo.length];
-        args[0] = x;
-        args[1] = xOff;
-        args[2] = col;
-        System.arraycopy(geo, 0, args, 3, geo.length);
-        run1("im2col", (long) g.cInPerGroup() * g.kH() * g.kW() * g.outH() * g.outW(), args);
+    private long colBudgetOverride;
+
+    /** Caps the im2col scratch (in floats) so that tests can exercise several chunks; 0 restores the default. */
+    synchronized void setColBudgetFloats(long floats) {
+        colBudgetOverride = floats;
     }
 
-    private void col2im(cl_mem col, cl_mem dx, int dxOff, ConvGeometry g) {
-        Object[] geo = geometryArgs(g);
-        Object[] args = new Object[3 + geo.length];
-        args[0] = col;
-        args[1] = dx;
-        args[2] = dxOff;
-        System.arraycopy(geo, 0, args, 3, geo.length);
-        run1("col2im", (long) g.cInPerGroup() * g.h() * g.w(), args);
+    private int chunk(ConvGeometry g) {
+        long kk = (long) g.cInPerGroup() * g.kH() * g.kW(), ohw = (long) g.outH() * g.outW();
+        long perImage = Math.max(kk * ohw, (long) g.cOutPerGroup() * ohw);
+        return (int) Math.max(1, Math.min(g.n(), colBudgetFloats() / perImage));
+    }
+
+    private Object[] convArgs(Object a0, Object a1, Object a2, Object a3, int b, ConvGeometry g) {
+        return new Object[] {a0, a1, a2, a3, b, g.cInPerGroup(), g.h(), g.w(), g.kH(), g.kW(), g.strideH(), g.strideW(),
+                g.padH(), g.padW(), g.dilationH(), g.dilationW(), g.outH(), g.outW()};
+    }
+
+    private void im2col(cl_mem x, int xOff, cl_mem col, int b, ConvGeometry g) {
+        run1("im2col", (long) g.cInPerGroup() * g.kH() * g.kW() * b * g.outH() * g.outW(),
+                convArgs(x, xOff, g.cIn() * g.h() * g.w(), col, b, g));
+    }
+
+    private void col2im(cl_mem col, cl_mem dx, int dxOff, int b, ConvGeometry g) {
+        run1("col2im", (long) b * g.cInPerGroup() * g.h() * g.w(), convArgs(col, dx, dxOff, g.cIn() * g.h() * g.w(), b, g));
+    }
+
+    private void toChannelMajor(cl_mem t, int off, cl_mem cm, int b, ConvGeometry g) {
+        int ohw = g.outH() * g.outW();
+        run1("nchw_to_cm", (long) g.cOutPerGroup() * b * ohw, t, off, g.cOut() * ohw, cm, b, g.cOutPerGroup(), ohw);
+    }
+
+    private void fromChannelMajor(cl_mem cm, cl_mem t, int off, int b, ConvGeometry g) {
+        int ohw = g.outH() * g.outW();
+        run1("cm_to_nchw", (long) g.cOutPerGroup() * b * ohw, cm, t, off, g.cOut() * ohw, b, g.cOutPerGroup(), ohw);
     }
 
     @Override
@@ -541,19 +576,15 @@ public final class OpenClBackend implements Backend {
         // y (n, cOut, oh, ow) = conv(x (n, cIn, h, w), w (cOut, cIn/g, kH, kW)) + bias
         cl_mem xm = mem(x), wm = mem(weight), ym = mem(y);
         int copg = g.cOutPerGroup(), cpg = g.cInPerGroup(), kk = cpg * g.kH() * g.kW();
-        int ohw = g.outH() * g.outW(), hw = g.h() * g.w();
-        boolean pointwise = g.isPointwise();
-        cl_mem col = pointwise ? null : colScratch((long) kk * ohw);
-        for (int image = 0; image < g.n(); image++) {
+        int ohw = g.outH() * g.outW(), hw = g.h() * g.w(), chunk = chunk(g);
+        cl_mem col = colScratch((long) kk * chunk * ohw);
+        cl_mem tmp = tmpScratch((long) copg * chunk * ohw);
+        for (int i0 = 0; i0 < g.n(); i0 += chunk) {
+            int b = Math.min(chunk, g.n() - i0), cols = b * ohw;
             for (int gr = 0; gr < g.groups(); gr++) {
-                int xOff = (image * g.cIn() + gr * cpg) * hw;
-                int yOff = (image * g.cOut() + gr * copg) * ohw;
-                if (pointwise) {
-                    gemmMem(false, false, copg, ohw, kk, 1f, wm, gr * copg * kk, kk, xm, xOff, hw, 0f, ym, yOff, ohw);
-                } else {
-                    im2col(xm, xOff, col, g);
-                    gemmMem(false, false, copg, ohw, kk, 1f, wm, gr * copg * kk, kk, col, 0, ohw, 0f, ym, yOff, ohw);
-                }
+                im2col(xm, (i0 * g.cIn() + gr * cpg) * hw, col, b, g);
+                gemmMem(false, false, copg, cols, kk, 1f, wm, gr * copg * kk, kk, col, 0, cols, 0f, tmp, 0, cols);
+                fromChannelMajor(tmp, ym, (i0 * g.cOut() + gr * copg) * ohw, b, g);
             }
         }
         if (bias != null) run1("add_channel_bias", y.numel(), ym, mem(bias), g.cOut(), ohw, y.size());
@@ -561,44 +592,36 @@ public final class OpenClBackend implements Backend {
 
     @Override
     public synchronized void conv2dBackwardInput(Tensor dy, Tensor weight, ConvGeometry g, Tensor dx) {
-        // per image, group: col (kk, ohw) = W_g^T (kk, copg) * dy_g (copg, ohw); dx_g = col2im(col)
+        // dx (n, cIn, h, w) = col2im(W_g^T * dy_g), overwritten
         cl_mem dym = mem(dy), wm = mem(weight), dxm = mem(dx);
         int copg = g.cOutPerGroup(), cpg = g.cInPerGroup(), kk = cpg * g.kH() * g.kW();
-        int ohw = g.outH() * g.outW(), hw = g.h() * g.w();
-        boolean pointwise = g.isPointwise();
-        cl_mem col = pointwise ? null : colScratch((long) kk * ohw);
-        for (int image = 0; image < g.n(); image++) {
+        int ohw = g.outH() * g.outW(), hw = g.h() * g.w(), chunk = chunk(g);
+        cl_mem col = colScratch((long) kk * chunk * ohw);
+        cl_mem tmp = tmpScratch((long) copg * chunk * ohw);
+        for (int i0 = 0; i0 < g.n(); i0 += chunk) {
+            int b = Math.min(chunk, g.n() - i0), cols = b * ohw;
             for (int gr = 0; gr < g.groups(); gr++) {
-                int xOff = (image * g.cIn() + gr * cpg) * hw;
-                int yOff = (image * g.cOut() + gr * copg) * ohw;
-                if (pointwise) {
-                    gemmMem(true, false, kk, ohw, copg, 1f, wm, gr * copg * kk, kk, dym, yOff, ohw, 0f, dxm, xOff, hw);
-                } else {
-                    gemmMem(true, false, kk, ohw, copg, 1f, wm, gr * copg * kk, kk, dym, yOff, ohw, 0f, col, 0, ohw);
-                    col2im(col, dxm, xOff, g);
-                }
+                toChannelMajor(dym, (i0 * g.cOut() + gr * copg) * ohw, tmp, b, g);
+                gemmMem(true, false, kk, cols, copg, 1f, wm, gr * copg * kk, kk, tmp, 0, cols, 0f, col, 0, cols);
+                col2im(col, dxm, (i0 * g.cIn() + gr * cpg) * hw, b, g);
             }
         }
     }
 
     @Override
     public synchronized void conv2dBackwardWeight(Tensor dy, Tensor x, ConvGeometry g, Tensor dWeight) {
-        // dW_g (copg, kk) += dy_g (copg, ohw) * col^T (ohw, kk), images added in order 0..n-1
+        // dW_g (copg, kk) += dy_g (copg, P) * col^T (P, kk), chunks added in image order
         cl_mem dym = mem(dy), xm = mem(x), dwm = mem(dWeight);
         int copg = g.cOutPerGroup(), cpg = g.cInPerGroup(), kk = cpg * g.kH() * g.kW();
-        int ohw = g.outH() * g.outW(), hw = g.h() * g.w();
-        boolean pointwise = g.isPointwise();
-        cl_mem col = pointwise ? null : colScratch((long) kk * ohw);
-        for (int image = 0; image < g.n(); image++) {
+        int ohw = g.outH() * g.outW(), hw = g.h() * g.w(), chunk = chunk(g);
+        cl_mem col = colScratch((long) kk * chunk * ohw);
+        cl_mem tmp = tmpScratch((long) copg * chunk * ohw);
+        for (int i0 = 0; i0 < g.n(); i0 += chunk) {
+            int b = Math.min(chunk, g.n() - i0), cols = b * ohw;
             for (int gr = 0; gr < g.groups(); gr++) {
-                int xOff = (image * g.cIn() + gr * cpg) * hw;
-                int yOff = (image * g.cOut() + gr * copg) * ohw;
-                if (pointwise) {
-                    gemmMem(false, true, copg, kk, ohw, 1f, dym, yOff, ohw, xm, xOff, hw, 1f, dwm, gr * copg * kk, kk);
-                } else {
-                    im2col(xm, xOff, col, g);
-                    gemmMem(false, true, copg, kk, ohw, 1f, dym, yOff, ohw, col, 0, ohw, 1f, dwm, gr * copg * kk, kk);
-                }
+                im2col(xm, (i0 * g.cIn() + gr * cpg) * hw, col, b, g);
+                toChannelMajor(dym, (i0 * g.cOut() + gr * copg) * ohw, tmp, b, g);
+                gemmMem(false, true, copg, kk, cols, 1f, tmp, 0, cols, col, 0, cols, 1f, dwm, gr * copg * kk, kk);
             }
         }
     }

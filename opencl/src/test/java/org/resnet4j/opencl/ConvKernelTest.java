@@ -95,4 +95,20 @@ class ConvKernelTest {
         cl.conv2dBackwardWeight(dy.cl(), x.cl(), g, dw.cl());
         dw.assertClose("conv backward weight", 1e-4);
     }
+
+    /** Several image chunks per call: a scratch budget of two images, so batch 3 runs as chunks of 2 and 1. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("configurations")
+    void chunkedOverImages(ConvGeometry g, boolean bias) {
+        if (g.n() < 3) return;
+        long ohw = (long) g.outH() * g.outW();
+        cl.setColBudgetFloats(2 * Math.max((long) g.cInPerGroup() * g.kH() * g.kW() * ohw, (long) g.cOutPerGroup() * ohw));
+        try {
+            forward(g, bias);
+            backwardInput(g, bias);
+            backwardWeightAccumulates(g, bias);
+        } finally {
+            cl.setColBudgetFloats(0);
+        }
+    }
 }
