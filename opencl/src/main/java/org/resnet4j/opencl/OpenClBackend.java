@@ -198,9 +198,13 @@ public final class OpenClBackend implements Backend {
             throw new IllegalStateException("tensor " + Shape.str(shapeForMessage) + " needs " + (bytes >> 20) + " MiB but "
                     + info.deviceName() + " allows at most " + (maxAlloc >> 20) + " MiB per buffer; use a smaller batch or image size");
         }
-        // device memory is released by the Cleaner once tensors are unreachable: ask for a collection
-        // before the device fills up rather than after
-        if (liveBytes.get() + bytes > info.globalMemBytes() * 0.9) System.gc();
+        // Device buffers are released by the Cleaner once their tensors are unreachable, which the Java
+        // heap (holding only small handles) would notice late: collect after every quarter of device
+        // memory allocated, and once more before giving up on an allocation.
+        if (allocatedSinceGc.addAndGet(bytes) > info.globalMemBytes() / 4) {
+            allocatedSinceGc.set(0);
+            System.gc();
+        }
         for (int attempt = 0; ; attempt++) {
             try {
                 cl_mem m = clCreateBuffer(context, CL_MEM_READ_WRITE, bytes, null, null);
@@ -208,17 +212,27 @@ public final class OpenClBackend implements Backend {
                 return m;
             } catch (CLException e) {
                 if (attempt == 0 && isOutOfMemory(e)) {
-                    System.gc();
-                    try {
-                        Thread.sleep(50);
-                    } catch (InterruptedException ie) {
-                        Thread.currentThread().interrupt();
-                    }
+                    collectGarbageBuffers();
                     continue;
                 }
                 throw outOfMemory("allocating tensor " + Shape.str(shapeForMessage) + " (" + bytes + " bytes)", e);
             }
         }
+    }
+
+    private final java.util.concurrent.atomic.AtomicLong allocatedSinceGc = new java.util.concurrent.atomic.AtomicLong();
+
+    /** Runs a collection and gives the Cleaner up to a second to release the buffers it found. */
+    private void collectGarbageBuffers() {
+        long before = liveBytes.get();
+        System.gc();
+        long deadline = System.nanoTime() + 1_000_000_000L;
+        try {
+            while (liveBytes.get() >= before && System.nanoTime() < deadline) Thread.sleep(10);
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+        }
+        allocatedSinceGc.set(0);
     }
 
     private static boolean isOutOfMemory(CLException e) {
@@ -364,7 +378,14 @@ public final class OpenClBackend implements Backend {
         try {
             clEnqueueNDRangeKernel(queue, k, dims, null, global, local, 0, null, null);
         } catch (CLException e) {
-            throw outOfMemory("running kernel " + name, e);
+            // drivers that allocate lazily report a full device here, not at clCreateBuffer
+            if (!isOutOfMemory(e)) throw outOfMemory("running kernel " + name, e);
+            collectGarbageBuffers();
+            try {
+                clEnqueueNDRangeKernel(queue, k, dims, null, global, local, 0, null, null);
+            } catch (CLException again) {
+                throw outOfMemory("running kernel " + name, again);
+            }
         }
     }
 
