@@ -9,6 +9,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             CommandLine.HelpCommand.class,
             org.resnet4j.app.opencl.DevicesCommand.class,
+            org.resnet4j.app.verify.VerifyCommand.class,
         })
 public final class Main implements Runnable {
 

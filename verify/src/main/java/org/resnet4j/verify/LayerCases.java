@@ -44,7 +44,13 @@ public final class LayerCases {
 
     public record CrossEntropyCase(String name, int n, int k, double labelSmoothing) {}
 
-    /** Element-wise cases (ReLU, residual sum, dropout) only need a shape. */
+    /** Dropout with drop probability p; the layer's mask seed is the first draw of RandomState after manualSeed(rngSeed). */
+    public record DropoutCase(String name, int n, int c, int h, int w, double p, long rngSeed) {}
+
+    /** num_batches_tracked before the step in every BatchNorm case: non-zero, so the cumulative average divides by 3. */
+    public static final long BN_BATCHES_TRACKED_BEFORE = 2;
+
+    /** Element-wise cases (ReLU, residual sum) only need a shape. */
     public record ShapeCase(String name, int n, int c, int h, int w) {}
 
     private static ConvCase conv(String name, int n, int cIn, int h, int w, int cOut, int k, int s, int p, int d, int g, boolean bias) {
@@ -150,8 +156,24 @@ public final class LayerCases {
         return List.of(new ShapeCase("residual_3x5x7x7", 3, 5, 7, 7), new ShapeCase("residual_1x17x3x3", 1, 17, 3, 3));
     }
 
-    public static List<ShapeCase> dropout() {
-        return List.of(new ShapeCase("dropout_3x5x7x7", 3, 5, 7, 7), new ShapeCase("dropout_1x17x1x1", 1, 17, 1, 1));
+    public static List<DropoutCase> dropout() {
+        return List.of(new DropoutCase("dropout_3x5x7x7", 3, 5, 7, 7, 0.3, 1234),
+                new DropoutCase("dropout_1x17x1x1", 1, 17, 1, 1, 0.3, 1234));
+    }
+
+    /** Every case record of every layer, in the order of {@link #names()}. */
+    public static List<Object> all() {
+        List<Object> out = new ArrayList<>();
+        out.addAll(conv());
+        out.addAll(batchNorm());
+        out.addAll(pool());
+        out.addAll(adaptive());
+        out.addAll(linear());
+        out.addAll(crossEntropy());
+        out.addAll(relu());
+        out.addAll(residual());
+        out.addAll(dropout());
+        return out;
     }
 
     /** Every case name, in the order above. */
