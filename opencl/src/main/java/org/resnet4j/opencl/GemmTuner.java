@@ -6,10 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.jocl.Pointer;
-import org.jocl.Sizeof;
-import org.jocl.cl_kernel;
 import org.jocl.cl_mem;
-import org.jocl.cl_program;
 
 /**
  * Times the SGEMM kernel on one device for several tilings, the way the entries of
@@ -29,47 +26,32 @@ public final class GemmTuner {
             new GemmTuning("32x64x16/4x8", 32, 64, 16, 4, 8),
             new GemmTuning("128x128x16/8x8", 128, 128, 16, 8, 8),
             new GemmTuning("64x128x16/8x8", 64, 128, 16, 8, 8),
-            new GemmTuning("direct 32x32/4x4", 32, 32, 4, 4, 4, false),
-            new GemmTuning("direct 64x64/8x8", 64, 64, 4, 8, 8, false),
-            new GemmTuning("direct 32x64/4x8", 32, 64, 4, 4, 8, false),
-            new GemmTuning("direct 64x64/4x4", 64, 64, 4, 4, 4, false),
-            new GemmTuning("direct 16x64/2x8", 16, 64, 4, 2, 8, false));
+            new GemmTuning("direct 64x64/8x8", 64, 64, 4, 8, 8, GemmTuning.DIRECT),
+            new GemmTuning("direct 32x64/4x8", 32, 64, 4, 4, 8, GemmTuning.DIRECT),
+            new GemmTuning("vec8 32x64/4x8", 32, 64, 4, 4, 8, GemmTuning.VEC8),
+            new GemmTuning("vec8 64x64/8x8", 64, 64, 4, 8, 8, GemmTuning.VEC8),
+            new GemmTuning("vec8 48x32/6x8", 48, 32, 4, 6, 8, GemmTuning.VEC8),
+            new GemmTuning("vec8 16x128/4x8", 16, 128, 4, 4, 8, GemmTuning.VEC8),
+            new GemmTuning("vec8 64x128/8x8", 64, 128, 4, 8, 8, GemmTuning.VEC8));
 
     /** GFLOP/s of C = A * B (size x size) with the given tiling, on the backend's device. */
     public static double measure(OpenClBackend backend, GemmTuning t, int size, int reps) {
         if (t.workGroupSize() > backend.device().maxWorkGroupSize()) return Double.NaN;
-        String source = ProgramCache.loadSources("gemm.cl");
-        var all = OpenClDevices.enumerate();
-        var found = all.get(backend.device().index());
-        cl_program program = ProgramCache.fromSystemProperties()
-                .build(backend.context(), found.device(), found.info(), source, t.buildOptions()).program();
-        if (reps <= 0) return Double.NaN;
-        cl_kernel k = clCreateKernel(program, t.kernelName(), null);
         long bytes = 4L * size * size;
         cl_mem a = clCreateBuffer(backend.context(), CL_MEM_READ_WRITE, bytes, null, null);
         cl_mem b = clCreateBuffer(backend.context(), CL_MEM_READ_WRITE, bytes, null, null);
         cl_mem c = clCreateBuffer(backend.context(), CL_MEM_READ_WRITE, bytes, null, null);
-        try {
+        try (GemmKernel k = new GemmKernel(backend, t)) {
             float[] ones = new float[size * size];
             java.util.Arrays.fill(ones, 1f);
             clEnqueueWriteBuffer(backend.queue(), a, CL_TRUE, 0, bytes, Pointer.to(ones), 0, null, null);
             clEnqueueWriteBuffer(backend.queue(), b, CL_TRUE, 0, bytes, Pointer.to(ones), 0, null, null);
-            Object[] args = {size, size, size, 1f, a, 0, size, 0, b, 0, size, 0, 0f, c, 0, size};
-            for (int i = 0; i < args.length; i++) {
-                Object v = args[i];
-                if (v instanceof cl_mem m) clSetKernelArg(k, i, Sizeof.cl_mem, Pointer.to(m));
-                else if (v instanceof Integer x) clSetKernelArg(k, i, Sizeof.cl_int, Pointer.to(new int[] {x}));
-                else clSetKernelArg(k, i, Sizeof.cl_float, Pointer.to(new float[] {(Float) v}));
-            }
-            long groups = (size + t.tileN() - 1) / t.tileN(), groupsM = (size + t.tileM() - 1) / t.tileM();
-            long[] global = {groups * t.workGroupN(), groupsM * t.workGroupM()};
-            long[] local = {t.workGroupN(), t.workGroupM()};
-            clEnqueueNDRangeKernel(backend.queue(), k, 2, null, global, local, 0, null, null);
+            k.enqueue(false, false, size, size, size, 1f, a, 0, size, b, 0, size, 0f, c, 0, size); // warm-up
             clFinish(backend.queue());
             double best = Double.MAX_VALUE;
             for (int r = 0; r < reps; r++) {
                 long t0 = System.nanoTime();
-                clEnqueueNDRangeKernel(backend.queue(), k, 2, null, global, local, 0, null, null);
+                k.enqueue(false, false, size, size, size, 1f, a, 0, size, b, 0, size, 0f, c, 0, size);
                 clFinish(backend.queue());
                 best = Math.min(best, (System.nanoTime() - t0) / 1e9);
             }
@@ -81,8 +63,6 @@ public final class GemmTuner {
             clReleaseMemObject(a);
             clReleaseMemObject(b);
             clReleaseMemObject(c);
-            clReleaseKernel(k);
-            clReleaseProgram(program);
         }
     }
 

@@ -188,6 +188,11 @@ public final class OpenClBackend implements Backend {
         return s.mem();
     }
 
+    /** The device buffer of one of this backend's tensors (for package code that runs its own kernels). */
+    cl_mem memOf(Tensor t) {
+        return mem(t);
+    }
+
     private cl_mem memOrDummy(Tensor t) {
         return t == null ? dummy : mem(t);
     }
@@ -446,10 +451,10 @@ public final class OpenClBackend implements Backend {
                          cl_mem a, int offA, int lda, cl_mem b, int offB, int ldb,
                          float beta, cl_mem c, int offC, int ldc) {
         if (m <= 0 || n <= 0) return;
-        cl_kernel kern = kernel("sgemm");
+        cl_kernel kern = kernel(tuning.kernelName());
         setArgs(kern, new Object[] {m, n, k, alpha, a, offA, lda, transA, b, offB, ldb, transB, beta, c, offC, ldc});
         long groupsN = (n + tuning.tileN() - 1) / tuning.tileN(), groupsM = (m + tuning.tileM() - 1) / tuning.tileM();
-        enqueue("sgemm", kern, 2, new long[] {groupsN * tuning.workGroupN(), groupsM * tuning.workGroupM()},
+        enqueue(tuning.kernelName(), kern, 2, new long[] {groupsN * tuning.workGroupN(), groupsM * tuning.workGroupM()},
                 new long[] {tuning.workGroupN(), tuning.workGroupM()});
     }
 

@@ -154,3 +154,60 @@ void sgemm_direct(const int M, const int N, const int K, const float alpha,
         }
     }
 }
+
+// CPU variant with explicit 8-wide vectors: each work-item owns WPT_M consecutive rows and 8
+// consecutive columns of C (WPT_N must be 8), one float8 accumulator per row, so the inner loop is a
+// broadcast of op(A) times a float8 row of op(B) (vload8 when B is untransposed and the 8 columns are
+// inside the matrix; an 8-element gather otherwise).
+__kernel __attribute__((reqd_work_group_size(RTS_N, RTS_M, 1)))
+void sgemm_vec8(const int M, const int N, const int K, const float alpha,
+                const __global float* A, const int offA, const int lda, const int transA,
+                const __global float* B, const int offB, const int ldb, const int transB,
+                const float beta, __global float* C, const int offC, const int ldc) {
+    const int tn = get_local_id(0), tm = get_local_id(1);
+    const int row0 = get_group_id(1) * TS_M + tm * WPT_M, col0 = get_group_id(0) * TS_N + tn * 8;
+    const __global float* a = A + offA;
+    const __global float* b = B + offB;
+    const size_t aStep = transA ? (size_t)lda : 1;
+    size_t aBase[WPT_M];
+    for (int wm = 0; wm < WPT_M; wm++) {
+        int row = min(row0 + wm, M - 1);
+        aBase[wm] = transA ? (size_t)row : (size_t)row * lda;
+    }
+    float8 acc[WPT_M];
+    for (int wm = 0; wm < WPT_M; wm++) acc[wm] = (float8)(0.0f);
+    if (!transB && col0 + 8 <= N) {
+        const __global float* bp = b + col0;
+        for (int k = 0; k < K; k++) {
+            float8 bv = vload8(0, bp + (size_t)k * ldb);
+            for (int wm = 0; wm < WPT_M; wm++) acc[wm] = fma((float8)(a[aBase[wm] + k * aStep]), bv, acc[wm]);
+        }
+    } else {
+        const size_t bStep = transB ? 1 : (size_t)ldb;
+        size_t bb[8];
+        for (int j = 0; j < 8; j++) {
+            int col = min(col0 + j, N - 1);
+            bb[j] = transB ? (size_t)col * ldb : (size_t)col;
+        }
+        for (int k = 0; k < K; k++) {
+            size_t o = k * bStep;
+            float8 bv = (float8)(b[bb[0] + o], b[bb[1] + o], b[bb[2] + o], b[bb[3] + o],
+                                 b[bb[4] + o], b[bb[5] + o], b[bb[6] + o], b[bb[7] + o]);
+            for (int wm = 0; wm < WPT_M; wm++) acc[wm] = fma((float8)(a[aBase[wm] + k * aStep]), bv, acc[wm]);
+        }
+    }
+    for (int wm = 0; wm < WPT_M; wm++) {
+        int row = row0 + wm;
+        if (row >= M) continue;
+        float r[8];
+        vstore8(acc[wm], 0, r);
+        for (int j = 0; j < 8; j++) {
+            int col = col0 + j;
+            if (col >= N) continue;
+            size_t idx = (size_t)offC + (size_t)row * ldc + col;
+            float v = alpha * r[j];
+            if (beta != 0.0f) v += beta * C[idx];
+            C[idx] = v;
+        }
+    }
+}

@@ -7,6 +7,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
+import java.util.stream.Stream;
 import org.resnet4j.core.Tensor;
 
 class GemmTest {
@@ -52,16 +54,51 @@ class GemmTest {
             "true,false,33,70,9", "false,true,70,33,31", "true,true,13,129,66", "false,false,130,3,200",
             "true,false,1,97,5", "false,true,97,1,2", "true,true,64,65,1"})
     void matchesReferenceWithOffsetsAndLeadingDims(boolean tA, boolean tB, int m, int n, int k) {
+        check(tA, tB, m, n, k, (ta, tb, tc, offA, lda, offB, ldb, beta, offC, ldc) ->
+                cl.gemm(tA, tB, m, n, k, 1.5, ta, offA, lda, tb, offB, ldb, beta, tc, offC, ldc));
+    }
+
+    interface Runner {
+        void run(Tensor a, Tensor b, Tensor c, int offA, int lda, int offB, int ldb, double beta, int offC, int ldc);
+    }
+
+    static final Object[][] CASES = {
+            {false, false, 1, 1, 1}, {false, false, 7, 5, 3}, {false, false, 64, 64, 16}, {false, false, 65, 63, 17},
+            {true, false, 33, 70, 9}, {false, true, 70, 33, 31}, {true, true, 13, 129, 66}, {false, false, 130, 3, 200},
+            {true, false, 1, 97, 5}, {false, true, 97, 1, 2}, {true, true, 64, 65, 1}};
+
+    static Stream<GemmTuning> tunings() {
+        return Stream.of(GemmTuning.NVIDIA_GPU, GemmTuning.AMD_GPU, GemmTuning.INTEL_GPU, GemmTuning.CPU, GemmTuning.DEFAULT,
+                new GemmTuning("direct", 32, 64, 4, 4, 8, GemmTuning.DIRECT),
+                new GemmTuning("vec8-8x8", 64, 64, 4, 8, 8, GemmTuning.VEC8));
+    }
+
+    /** Every tiling of the table (GPU ones included) on this device, whichever entry the device itself uses. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("tunings")
+    void everyTilingOfTheTableIsCorrect(GemmTuning t) {
+        try (GemmKernel kernel = new GemmKernel(cl, t)) {
+            for (Object[] c : CASES) {
+                boolean tA = (boolean) c[0], tB = (boolean) c[1];
+                int m = (int) c[2], n = (int) c[3], k = (int) c[4];
+                check(tA, tB, m, n, k, (ta, tb, tc, offA, lda, offB, ldb, beta, offC, ldc) ->
+                        kernel.enqueue(tA, tB, m, n, k, 1.5f, cl.memOf(ta), offA, lda, cl.memOf(tb), offB, ldb, (float) beta,
+                                cl.memOf(tc), offC, ldc));
+            }
+        }
+    }
+
+    static void check(boolean tA, boolean tB, int m, int n, int k, Runner runner) {
         int lda = (tA ? m : k) + 3, ldb = (tB ? k : n) + 2, ldc = n + 5;
         int offA = 7, offB = 3, offC = 11;
         float[] a = random(offA + (tA ? k : m) * lda, 1), b = random(offB + (tB ? n : k) * ldb, 2);
         float[] c = random(offC + m * ldc, 3);
         for (double beta : new double[] {0.0, 0.5}) {
             Tensor ta = cl.fromFloats(a, a.length), tb = cl.fromFloats(b, b.length), tc = cl.fromFloats(c, c.length);
-            cl.gemm(tA, tB, m, n, k, 1.5, ta, offA, lda, tb, offB, ldb, beta, tc, offC, ldc);
+            runner.run(ta, tb, tc, offA, lda, offB, ldb, beta, offC, ldc);
             double[] expected = reference(tA, tB, m, n, k, 1.5, a, offA, lda, b, offB, ldb, beta, c, offC, ldc);
             float[] got = tc.toFloats();
-            Compare.assertClose("sgemm beta=" + beta, got, expected, 1e-5);
+            Compare.assertClose("sgemm tA=" + tA + " tB=" + tB + " " + m + "x" + n + "x" + k + " beta=" + beta, got, expected, 1e-5);
             // elements of C outside the (m, n) window are untouched
             for (int i = 0; i < c.length; i++) {
                 int rel = i - offC;
