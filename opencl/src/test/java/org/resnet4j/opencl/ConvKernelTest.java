@@ -111,4 +111,19 @@ class ConvKernelTest {
             cl.setColBudgetFloats(0);
         }
     }
+
+    /** Weight gradients sum over images and positions: the order is fixed, so repeats give the same bits. */
+    @org.junit.jupiter.api.Test
+    void weightGradientIsBitReproducible() {
+        ConvGeometry g = new ConvGeometry(3, 17, 7, 7, 33, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        Pair dy = Pair.random(cl, 60, g.outputShape()), x = Pair.random(cl, 61, g.inputShape());
+        float[] first = null;
+        for (int rep = 0; rep < 3; rep++) {
+            var dw = cl.zeros(g.weightShape());
+            cl.conv2dBackwardWeight(dy.cl(), x.cl(), g, dw);
+            float[] now = dw.toFloats();
+            if (first == null) first = now;
+            else org.assertj.core.api.Assertions.assertThat(now).as("repeat %d", rep).containsExactly(first);
+        }
+    }
 }
