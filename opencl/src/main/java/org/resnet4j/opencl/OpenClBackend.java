@@ -51,6 +51,7 @@ public final class OpenClBackend implements Backend {
     private final ProgramCache.Origin programOrigin;
     private final GemmTuning tuning;
     private final int reduceWg;
+    private final int elementWg;
     private final long maxAlloc;
     private final Map<String, cl_kernel> kernels = new HashMap<>();
 
@@ -112,6 +113,7 @@ public final class OpenClBackend implements Backend {
         cl_device_id device = found.device();
         this.tuning = GemmTuning.forDevice(info.type(), info.vendor(), info.deviceName(), info.maxWorkGroupSize());
         this.reduceWg = (int) Math.min(256, Long.highestOneBit(Math.max(1, info.maxWorkGroupSize())));
+        this.elementWg = (int) Math.min(64, Long.highestOneBit(Math.max(1, info.maxWorkGroupSize())));
         this.maxAlloc = OpenClDevices.deviceLong(device, CL_DEVICE_MAX_MEM_ALLOC_SIZE);
         org.jocl.cl_context_properties props = new org.jocl.cl_context_properties();
         props.addProperty(CL_CONTEXT_PLATFORM, found.platform());
@@ -363,12 +365,17 @@ public final class OpenClBackend implements Backend {
         }
     }
 
-    /** One work-item per element; the kernel checks its index against the count. */
+    /**
+     * One work-item per element; the kernel checks its index against the count. The global size is
+     * rounded up to whole work-groups of {@link #elementWg}: left to the driver, a prime count would
+     * get work-groups of one item.
+     */
     private void run1(String name, long global, Object... args) {
         if (global <= 0) return;
         cl_kernel k = kernel(name);
         setArgs(k, args);
-        enqueue(name, k, 1, new long[] {global}, null);
+        long padded = (global + elementWg - 1) / elementWg * elementWg;
+        enqueue(name, k, 1, new long[] {padded}, new long[] {elementWg});
     }
 
     /** {@code groups} work-groups of {@code local} work-items each. */
