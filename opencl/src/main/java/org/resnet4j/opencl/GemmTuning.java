@@ -55,8 +55,9 @@ public record GemmTuning(String label, int tileM, int tileN, int tileK, int wptM
     static final GemmTuning NVIDIA_GPU = new GemmTuning("nvidia-gpu", 64, 64, 16, 4, 4);
     static final GemmTuning AMD_GPU = new GemmTuning("amd-gpu", 64, 64, 16, 4, 4);
     static final GemmTuning INTEL_GPU = new GemmTuning("intel-gpu", 32, 32, 16, 4, 4);
-    // measured with GemmTuner on PoCL (2 shared cores): vec8 32x64 4.1-5.8 GFLOP/s vs 4.4 for local tiles, 2.0-2.9 direct
-    static final GemmTuning CPU = new GemmTuning("cpu", 32, 64, 4, 4, 8, VEC8);
+    // GemmTuner on PoCL, 2 cores shared with other jobs (load 12-15, so +-40%): float8 rows with an 8x8
+    // block per work-item 5.7-8.8 GFLOP/s at 1024^3; 4x8 blocks 4.0-5.8; local tiles 1.9-4.4; direct 1.5-2.9
+    static final GemmTuning CPU = new GemmTuning("cpu", 64, 64, 4, 8, 8, VEC8);
     static final GemmTuning DEFAULT = new GemmTuning("default", 32, 32, 8, 4, 4);
 
     /** The table lookup; {@code maxWorkGroupSize} guards against devices smaller than an entry assumes. */

@@ -70,7 +70,7 @@ class GemmTest {
     static Stream<GemmTuning> tunings() {
         return Stream.of(GemmTuning.NVIDIA_GPU, GemmTuning.AMD_GPU, GemmTuning.INTEL_GPU, GemmTuning.CPU, GemmTuning.DEFAULT,
                 new GemmTuning("direct", 32, 64, 4, 4, 8, GemmTuning.DIRECT),
-                new GemmTuning("vec8-8x8", 64, 64, 4, 8, 8, GemmTuning.VEC8));
+                new GemmTuning("vec8-4x8", 32, 64, 4, 4, 8, GemmTuning.VEC8));
     }
 
     /** Every tiling of the table (GPU ones included) on this device, whichever entry the device itself uses. */
