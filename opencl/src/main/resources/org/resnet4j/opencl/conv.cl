@@ -1,0 +1,73 @@
+// Convolution as matrix products over a chunk of B images at once (one group at a time), so that the
+// GEMM is wide enough to fill a GPU: columns of every matrix below are (image, oy, ox) of the chunk.
+//   col (cpg*kH*kW, B*oh*ow): row (c, ky, kx), column (b, oy, ox)   = im2col of the chunk
+//   cm  (copg, B*oh*ow):      channel-major view of an NCHW tensor's group slice
+// x points at image 0 of the chunk, channel 0 of the group; imgStride = cIn*h*w (or cOut*oh*ow).
+
+__kernel void im2col(const __global float* x, const int xOff, const int imgStride, __global float* col, const int B,
+                     const int cpg, const int h, const int w, const int kH, const int kW,
+                     const int sH, const int sW, const int pH, const int pW, const int dH, const int dW,
+                     const int oh, const int ow) {
+    int idx = get_global_id(0);
+    int ohw = oh * ow, cols = B * ohw;
+    if (idx >= cpg * kH * kW * cols) return;
+    int colIdx = idx % cols, row = idx / cols;
+    int b = colIdx / ohw, p = colIdx - b * ohw;
+    int ox = p % ow, oy = p / ow;
+    int kx = row % kW, ky = (row / kW) % kH, c = row / (kW * kH);
+    int iy = oy * sH - pH + ky * dH, ix = ox * sW - pW + kx * dW;
+    col[idx] = (iy >= 0 && iy < h && ix >= 0 && ix < w)
+            ? x[xOff + (size_t)b * imgStride + ((size_t)c * h + iy) * w + ix] : 0.0f;
+}
+
+// dx (group's channels of the chunk's images) = col2im(col), overwritten. Gathers, so no two
+// work-items write the same element; contributions are added in (ky, kx) order, the order of the
+// CPU's scatter.
+__kernel void col2im(const __global float* col, __global float* dx, const int dxOff, const int imgStride, const int B,
+                     const int cpg, const int h, const int w, const int kH, const int kW,
+                     const int sH, const int sW, const int pH, const int pW, const int dH, const int dW,
+                     const int oh, const int ow) {
+    int idx = get_global_id(0);
+    int plane = cpg * h * w;
+    if (idx >= B * plane) return;
+    int b = idx / plane, r = idx - b * plane;
+    int ix = r % w, iy = (r / w) % h, c = r / (w * h);
+    int ohw = oh * ow, cols = B * ohw;
+    float s = 0.0f;
+    for (int ky = 0; ky < kH; ky++) {
+        int ty = iy + pH - ky * dH;
+        if (ty < 0 || ty % sH != 0) continue;
+        int oy = ty / sH;
+        if (oy >= oh) continue;
+        for (int kx = 0; kx < kW; kx++) {
+            int tx = ix + pW - kx * dW;
+            if (tx < 0 || tx % sW != 0) continue;
+            int ox = tx / sW;
+            if (ox >= ow) continue;
+            s += col[((size_t)(c * kH + ky) * kW + kx) * cols + b * ohw + oy * ow + ox];
+        }
+    }
+    dx[dxOff + (size_t)b * imgStride + r] = s;
+}
+
+// cm (copg, B*ohw) = group slice of t (n, cOut, ohw) for the chunk's images
+__kernel void nchw_to_cm(const __global float* t, const int off, const int imgStride, __global float* cm,
+                         const int B, const int copg, const int ohw) {
+    int idx = get_global_id(0);
+    int cols = B * ohw;
+    if (idx >= copg * cols) return;
+    int c = idx / cols, r = idx - c * cols;
+    int b = r / ohw, p = r - b * ohw;
+    cm[idx] = t[off + (size_t)b * imgStride + (size_t)c * ohw + p];
+}
+
+// group slice of t (n, cOut, ohw) for the chunk's images = cm (copg, B*ohw)
+__kernel void cm_to_nchw(const __global float* cm, __global float* t, const int off, const int imgStride,
+                         const int B, const int copg, const int ohw) {
+    int idx = get_global_id(0);
+    int cols = B * ohw;
+    if (idx >= copg * cols) return;
+    int c = idx / cols, r = idx - c * cols;
+    int b = r / ohw, p = r - b * ohw;
+    t[off + (size_t)b * imgStride + (size_t)c * ohw + p] = cm[idx];
+}

@@ -1,0 +1,46 @@
+package org.resnet4j.opencl;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.resnet4j.core.Tensor;
+
+class DeviceMemoryTest {
+    static OpenClBackend cl;
+
+    @BeforeAll
+    static void setUp() {
+        cl = OpenClTestSupport.backendOrSkip();
+    }
+
+    @Test
+    void aTensorLargerThanTheDeviceAllowsNamesItsShape() {
+        long maxAlloc = cl.device().globalMemBytes();
+        // more floats than the whole device holds, so no buffer can ever take it
+        int side = (int) Math.min(Integer.MAX_VALUE / 4, Math.cbrt(maxAlloc / 4.0) + 2);
+        int[] shape = {side, side, side + 16};
+        assertThatThrownBy(() -> cl.zeros(shape))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("(" + side + ", " + side + ", " + (side + 16) + ")")
+                .hasMessageContaining(cl.device().deviceName())
+                .hasMessageContaining("smaller batch");
+    }
+
+    @Test
+    void unreachableTensorsGiveTheirDeviceMemoryBack() throws InterruptedException {
+        long before = cl.liveDeviceBytes();
+        for (int i = 0; i < 50; i++) {
+            Tensor t = cl.zeros(256, 1024); // 1 MiB each
+            assertThat(t.numel()).isEqualTo(256 * 1024);
+        }
+        assertThat(cl.liveDeviceBytes()).isGreaterThan(before);
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (cl.liveDeviceBytes() > before + (8 << 20) && System.nanoTime() < deadline) {
+            System.gc();
+            Thread.sleep(20);
+        }
+        assertThat(cl.liveDeviceBytes()).as("bytes still held after collection").isLessThanOrEqualTo(before + (8 << 20));
+    }
+}
