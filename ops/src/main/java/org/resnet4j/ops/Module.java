@@ -55,6 +55,19 @@ public abstract class Module {
         return module;
     }
 
+    /**
+     * Replaces the child registered as {@code name}, keeping its place in the order (fine-tuning swaps
+     * a classifier head this way, as {@code model.fc = nn.Linear(...)} does in PyTorch).
+     */
+    protected <M extends Module> M replaceModule(String name, M module) {
+        if (!children.containsKey(name)) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + " has no child named '" + name + "' to replace; children: "
+                    + children.keySet());
+        }
+        children.put(name, module);
+        return module;
+    }
+
     protected Parameter registerParameter(String name, Parameter p) {
         put(parameters, name, p);
         return p;
