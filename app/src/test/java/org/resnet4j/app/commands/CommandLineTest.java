@@ -46,11 +46,11 @@ class CommandLineTest {
 
     @Test
     void helpOnEveryCommandExitsZero() {
-        for (String c : new String[] {"train", "eval", "predict", "demo", "summary"}) {
+        for (String c : new String[] {"train", "eval", "predict", "demo"}) {
             assertThat(Main.run(c, "--help")).as(c).isEqualTo(0);
         }
         assertThat(out()).contains("--resume", "--recipe", "seed-cifar-sgd", "seed-tf-adam", "seed-mnist", "--label-smoothing",
-                "--device", "--input-shape", "--top-k", "confusion matrix");
+                "--device", "--top-k", "confusion matrix");
     }
 
     @Test

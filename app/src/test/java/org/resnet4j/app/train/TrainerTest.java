@@ -125,7 +125,7 @@ class TrainerTest {
         assertThatThrownBy(() -> new Trainer(tiny(1), CpuBackend.get(), bad, good, c, info(good), quiet()).run(null))
                 .isInstanceOf(TrainingDiverged.class)
                 .hasMessageContaining("step 1 ")
-                .hasMessageContaining("the output of 0 (Conv2d")
+                .hasMessageContaining("the output of '0' Conv2d")
                 .hasMessageContaining("no checkpoint yet");
     }
 
