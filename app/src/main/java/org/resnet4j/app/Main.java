@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
             org.resnet4j.app.commands.TrainCommand.class,
             org.resnet4j.app.commands.EvalCommand.class,
             org.resnet4j.app.commands.PredictCommand.class,
+            org.resnet4j.app.commands.SummaryCommand.class,
             org.resnet4j.app.opencl.DevicesCommand.class,
         })
 public final class Main implements Runnable {

@@ -40,7 +40,7 @@ final class Checkpoints {
         String name = modelOverride != null ? modelOverride : info.model();
         Module model = Models.create(name, info.inChannels(), info.numClasses());
         Map<String, StoredTensor> tensors = c.tensors();
-        if (c.metadata().containsKey("format") && c.metadata().get("format").startsWith("resnet4j-training-checkpoint")) {
+        if (c.metadata().containsKey("format") && c.metadata().get("format").startsWith("resnet4j.training-checkpoint")) {
             Map<String, StoredTensor> m = new LinkedHashMap<>();
             for (var e : tensors.entrySet()) if (e.getKey().startsWith("model.")) m.put(e.getKey().substring(6), e.getValue());
             tensors = m;

@@ -14,7 +14,6 @@ import org.resnet4j.core.Backend;
 import org.resnet4j.core.Tensor;
 import org.resnet4j.ops.Module;
 import org.resnet4j.ops.Parameter;
-import org.resnet4j.ops.init.RandomState;
 import org.resnet4j.ops.io.StateDict;
 import org.resnet4j.ops.nn.CrossEntropyLoss;
 import org.resnet4j.ops.optim.Adam;
@@ -22,7 +21,6 @@ import org.resnet4j.ops.optim.AdamW;
 import org.resnet4j.ops.optim.LrScheduler;
 import org.resnet4j.ops.optim.Optimizer;
 import org.resnet4j.ops.optim.SGD;
-import org.resnet4j.ops.optim.SchedulerState;
 
 /**
  * Trains a classifier: epochs of shuffled, augmented mini-batches, cross-entropy, an optimizer and a
@@ -107,11 +105,9 @@ public final class Trainer {
         double best = -1;
         int bestEpoch = 0;
         if (resume != null) {
-            RunState.Position p = RunState.load(resume, model, opt);
-            if (sched != null) sched.loadState(new SchedulerState(sched.type(), p.schedulerStep(), sched.baseLr()));
+            RunState.Position p = RunState.load(resume, model, opt, sched);
             loader.shuffleRng().setState(p.shuffleRng());
             loader.augmentRng().setState(p.augmentRng());
-            RandomState.setState(p.globalRng());
             startEpoch = p.epoch();
             step = p.step();
             best = p.bestAccuracy();
@@ -197,8 +193,8 @@ public final class Trainer {
                     meta.put("info.test_accuracy", Double.toString(ev.accuracy()));
                     StateDict.save(model, out.resolve("last.safetensors"), meta);
                     if (improved) StateDict.save(model, out.resolve("best.safetensors"), meta);
-                    RunState.save(ckpt, model, opt, new RunState.Position(epoch, step, sched == null ? 0 : sched.lastEpoch(),
-                            loader.shuffleRng().state(), loader.augmentRng().state(), RandomState.state(), best, bestEpoch, meta));
+                    RunState.save(ckpt, model, opt, sched, new RunState.Position(epoch, step, loader.shuffleRng().state(),
+                            loader.augmentRng().state(), best, bestEpoch, meta));
                     lastCheckpointNote = "last checkpoint: " + ckpt + " (epoch " + epoch + ")";
                     Curves.write(out.resolve("curves.png"), metrics.rows(), stepsPerEpoch);
                 }

@@ -46,7 +46,7 @@ class CommandLineTest {
 
     @Test
     void helpOnEveryCommandExitsZero() {
-        for (String c : new String[] {"train", "eval", "predict", "demo"}) {
+        for (String c : new String[] {"train", "eval", "predict", "demo", "summary"}) {
             assertThat(Main.run(c, "--help")).as(c).isEqualTo(0);
         }
         assertThat(out()).contains("--resume", "--recipe", "seed-cifar-sgd", "seed-tf-adam", "seed-mnist", "--label-smoothing",
@@ -66,6 +66,16 @@ class CommandLineTest {
         assertThat(Main.run("predict", "--weights", "x.safetensors")).isEqualTo(2);
         assertThat(Main.run("no-such-command")).isEqualTo(2);
         assertThat(err()).contains("rmsprop", "sgd, adam or adamw", "imagenet", "png");
+    }
+
+    @Test
+    void summaryPrintsTheTableAndListsModels() {
+        assertThat(Main.run("summary", "--model", "resnet20", "--input-shape", "2,1,28,28")).isEqualTo(0);
+        assertThat(out()).contains("Total params: 269,434", "(2, 10)");
+        assertThat(Main.run("summary", "--list")).isEqualTo(0);
+        assertThat(out()).contains("resnet50", "seed-mnist", "seed-cifar-resnet", "seed-tf-cifar");
+        assertThat(Main.run("summary", "--model", "resnet7")).isEqualTo(2);
+        assertThat(Main.run("summary", "--input-shape", "1,3,32")).isEqualTo(2);
     }
 
     @Test
