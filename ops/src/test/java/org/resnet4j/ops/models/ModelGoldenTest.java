@@ -90,6 +90,14 @@ class ModelGoldenTest {
 
         model.train();
         assertClose(name + " train logits", model.forward(x).toFloats(), io.get("train_logits").toFloats());
+        // backward of L = sum(logits * w) through every block: the input gradient and sampled parameter gradients
+        model.zeroGrad();
+        assertClose(name + " input gradient", model.backward(tensor(io.get("dlogits"))).toFloats(), io.get("grad.input").toFloats());
+        for (String key : io.tensors().keySet()) {
+            if (!key.startsWith("grad.") || key.equals("grad.input")) continue;
+            String param = key.substring("grad.".length());
+            assertClose(name + " gradient of " + param, model.namedParameters().get(param).grad().toFloats(), io.get(key).toFloats());
+        }
         for (var e : model.namedBuffers().entrySet()) {
             Buffer b = e.getValue();
             assertClose(name + " " + e.getKey() + " after one train step", b.data().toFloats(),
