@@ -49,6 +49,7 @@ public final class Trainer {
     private final Progress progress;
     private final Object saveLock = new Object();
     private java.util.function.IntConsumer epochEnd = e -> { };
+    private volatile boolean shuttingDown;
     private volatile String lastCheckpointNote = "no checkpoint yet (it is written at the end of each epoch)";
 
     /** {@code model} must already live on {@code backend}; seed the global stream before building it. */
@@ -119,7 +120,8 @@ public final class Trainer {
         }
 
         Thread hook = Thread.ofPlatform().unstarted(() -> {
-            synchronized (saveLock) { // let a save in progress finish: files are never left half-written
+            synchronized (saveLock) { // let a save in progress finish, and start no other: no file is left half-written
+                shuttingDown = true;
                 System.err.println("\ninterrupted; " + lastCheckpointNote
                         + (lastCheckpointNote.startsWith("last") ? "; continue with: resnet4j train --resume " + ckpt + " (same options)" : ""));
             }
@@ -186,6 +188,7 @@ public final class Trainer {
                     bestEpoch = epoch;
                 }
                 synchronized (saveLock) {
+                    if (shuttingDown) break; // Ctrl-C: the JVM halts once the hook returns; keep the last complete set of files
                     metrics.add(new MetricsLog.Row("epoch", epoch, step, opt.lr(), lossSum / seen, (double) correct / seen, ev.loss(),
                             ev.accuracy(), seen / secs, (System.nanoTime() - runStart) * 1e-9));
                     Map<String, String> meta = new LinkedHashMap<>(info.toMetadata());
