@@ -53,6 +53,15 @@ public final class TrainingCheckpoint {
      */
     public static void save(Path file, Module model, Optimizer optimizer, LrScheduler scheduler, long epoch, long step,
                             Map<String, Long> rngStates) throws IOException {
+        save(file, model, optimizer, scheduler, epoch, step, rngStates, Map.of());
+    }
+
+    /**
+     * As above, plus the caller's own metadata (e.g. the best accuracy so far, a run description), read
+     * back with {@code SafeTensors.read(file).metadata()}; its keys must not collide with the checkpoint's.
+     */
+    public static void save(Path file, Module model, Optimizer optimizer, LrScheduler scheduler, long epoch, long step,
+                            Map<String, Long> rngStates, Map<String, String> extraMetadata) throws IOException {
         Map<String, StoredTensor> tensors = new LinkedHashMap<>();
         StateDict.of(model, true).forEach((k, v) -> tensors.put(MODEL + k, v));
         Map<String, String> meta = new LinkedHashMap<>();
@@ -74,6 +83,10 @@ public final class TrainingCheckpoint {
             meta.put("scheduler.type", ss.type());
             meta.put("scheduler.last_epoch", Integer.toString(ss.lastEpoch()));
             meta.put("scheduler.base_lr", Double.toString(ss.baseLr()));
+        }
+        for (var e : extraMetadata.entrySet()) {
+            if (meta.containsKey(e.getKey())) throw new IllegalArgumentException("extra metadata key '" + e.getKey() + "' is reserved by the checkpoint");
+            meta.put(e.getKey(), e.getValue());
         }
         SafeTensors.write(file, tensors, meta);
     }

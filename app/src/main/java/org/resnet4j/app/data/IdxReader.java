@@ -1,0 +1,107 @@
+package org.resnet4j.app.data;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * Reads IDX files (the MNIST / Fashion-MNIST format), raw or gzip-compressed; gzip is recognised by its
+ * magic bytes 1f 8b, not by the file name. Layout: two zero bytes, a type byte (0x08 = unsigned byte,
+ * the only type these data sets use), the number of dimensions, then each dimension as a big-endian
+ * int32, then the data.
+ */
+public final class IdxReader {
+    private IdxReader() {}
+
+    /** The dimensions and the raw unsigned bytes of an IDX file. */
+    public record IdxFile(Path path, int[] dims, byte[] data) {}
+
+    public static IdxFile read(Path file) throws IOException {
+        byte[] bytes = readMaybeGzip(file);
+        if (bytes.length < 4) {
+            throw new DataFileException(file, "an IDX header of at least 4 bytes", bytes.length + " bytes");
+        }
+        if (bytes[0] != 0 || bytes[1] != 0) {
+            throw new DataFileException(file, "IDX magic bytes 00 00 at the start",
+                    String.format("%02x %02x (not an IDX file)", bytes[0] & 0xff, bytes[1] & 0xff));
+        }
+        if (bytes[2] != 0x08) {
+            throw new DataFileException(file, "IDX element type 0x08 (unsigned byte)",
+                    String.format("type 0x%02x", bytes[2] & 0xff));
+        }
+        int ndims = bytes[3] & 0xff;
+        if (ndims < 1 || ndims > 4) {
+            throw new DataFileException(file, "1 to 4 IDX dimensions", ndims + " dimensions");
+        }
+        int header = 4 + 4 * ndims;
+        if (bytes.length < header) {
+            throw new DataFileException(file, "a header of " + header + " bytes", bytes.length + " bytes");
+        }
+        int[] dims = new int[ndims];
+        long count = 1;
+        for (int i = 0; i < ndims; i++) {
+            int o = 4 + 4 * i;
+            dims[i] = ((bytes[o] & 0xff) << 24) | ((bytes[o + 1] & 0xff) << 16) | ((bytes[o + 2] & 0xff) << 8) | (bytes[o + 3] & 0xff);
+            if (dims[i] <= 0) throw new DataFileException(file, "positive dimensions", "dimension " + i + " = " + dims[i]);
+            count *= dims[i];
+        }
+        if (bytes.length - header != count) {
+            throw new DataFileException(file, (header + count) + " bytes (header " + header + " + " + count
+                    + " data bytes for dimensions " + java.util.Arrays.toString(dims) + ")",
+                    bytes.length + " bytes (truncated or corrupt; download it again)");
+        }
+        byte[] data = java.util.Arrays.copyOfRange(bytes, header, bytes.length);
+        return new IdxFile(file, dims, data);
+    }
+
+    /** Images (N, rows, cols) as N single-channel images scaled to [0, 1]. */
+    public static float[] readImages(Path file, int[] shapeOut) throws IOException {
+        IdxFile f = read(file);
+        if (f.dims().length != 3) {
+            throw new DataFileException(file, "an image file with 3 dimensions (N, rows, cols)", f.dims().length + " dimensions");
+        }
+        shapeOut[0] = f.dims()[0];
+        shapeOut[1] = f.dims()[1];
+        shapeOut[2] = f.dims()[2];
+        byte[] d = f.data();
+        float[] out = new float[d.length];
+        for (int i = 0; i < d.length; i++) out[i] = (d[i] & 0xff) / 255f;
+        return out;
+    }
+
+    /** Labels (N) checked to lie in [0, numClasses). */
+    public static int[] readLabels(Path file, int numClasses) throws IOException {
+        IdxFile f = read(file);
+        if (f.dims().length != 1) {
+            throw new DataFileException(file, "a label file with 1 dimension (N)", f.dims().length + " dimensions");
+        }
+        byte[] d = f.data();
+        int[] out = new int[d.length];
+        for (int i = 0; i < d.length; i++) {
+            out[i] = d[i] & 0xff;
+            if (out[i] >= numClasses) {
+                throw new DataFileException(file, "labels in [0, " + numClasses + ")", "label " + out[i] + " at index " + i);
+            }
+        }
+        return out;
+    }
+
+    static byte[] readMaybeGzip(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) throw new java.io.FileNotFoundException(file + ": no such file");
+        byte[] raw = Files.readAllBytes(file);
+        if (raw.length >= 2 && (raw[0] & 0xff) == 0x1f && (raw[1] & 0xff) == 0x8b) {
+            try (InputStream in = new GZIPInputStream(new java.io.ByteArrayInputStream(raw), 1 << 16)) {
+                ByteArrayOutputStream out = new ByteArrayOutputStream(raw.length * 4);
+                in.transferTo(out);
+                return out.toByteArray();
+            } catch (java.io.EOFException | java.util.zip.ZipException e) {
+                throw new DataFileException(file, "a complete gzip stream", "a damaged one (" + e.getMessage()
+                        + "); download the file again");
+            }
+        }
+        return raw;
+    }
+}
