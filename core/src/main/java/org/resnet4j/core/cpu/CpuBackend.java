@@ -482,6 +482,8 @@ public final class CpuBackend implements Backend {
         float stepSize = (float) (lr / bc1);
         float bc2Sqrt = (float) Math.sqrt(bc2);
         float b1 = (float) beta1, b2 = (float) beta2, e = (float) eps, wd = (float) weightDecay;
+        // 1 - beta in double, rounded once, as PyTorch passes it (1 - (float) 0.999 is off by 1.3e-5)
+        float c1 = (float) (1 - beta1), c2 = (float) (1 - beta2);
         float decay = (float) (1 - lr * weightDecay);
         for (int i = 0; i < p.length; i++) {
             float gi = g[i];
@@ -489,8 +491,8 @@ public final class CpuBackend implements Backend {
                 if (decoupledWeightDecay) p[i] *= decay;
                 else gi = gi + wd * p[i];
             }
-            m[i] = m[i] * b1 + (1 - b1) * gi;
-            v[i] = v[i] * b2 + (1 - b2) * gi * gi;
+            m[i] = m[i] * b1 + c1 * gi;
+            v[i] = v[i] * b2 + c2 * gi * gi;
             float denom = (float) Math.sqrt(v[i]) / bc2Sqrt + e;
             p[i] = p[i] - stepSize * (m[i] / denom);
         }
