@@ -166,7 +166,7 @@ public final class BatchNorm2d extends Module {
     @Override
     public String describe() {
         StringBuilder sb = new StringBuilder("BatchNorm2d(").append(numFeatures);
-        sb.append(", eps=").append(eps).append(", momentum=").append(momentum == null ? "None" : momentum.toString());
+        sb.append(", eps=").append(Checks.py(eps)).append(", momentum=").append(momentum == null ? "None" : Checks.py(momentum));
         sb.append(", affine=").append(affine ? "True" : "False");
         sb.append(", track_running_stats=").append(trackRunningStats ? "True" : "False");
         return sb.append(')').toString();

@@ -52,4 +52,17 @@ final class Checks {
         }
         return v.length == 1 ? new int[] {v[0], v[0]} : v.clone();
     }
+
+    /** A double as Python prints it (1e-05, 0.1), so descriptions read like PyTorch's. */
+    static String py(double v) {
+        String s = Double.toString(v);
+        int e = s.indexOf('E');
+        if (e < 0) return s;
+        String mant = s.substring(0, e), exp = s.substring(e + 1);
+        if (mant.endsWith(".0")) mant = mant.substring(0, mant.length() - 2);
+        boolean neg = exp.startsWith("-");
+        String digits = neg ? exp.substring(1) : exp;
+        if (digits.length() < 2) digits = "0" + digits;
+        return mant + "e" + (neg ? "-" : "+") + digits;
+    }
 }

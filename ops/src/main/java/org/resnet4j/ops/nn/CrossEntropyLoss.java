@@ -68,7 +68,7 @@ public final class CrossEntropyLoss {
     }
 
     public String describe() {
-        return "CrossEntropyLoss(label_smoothing=" + labelSmoothing + ")";
+        return "CrossEntropyLoss(label_smoothing=" + Checks.py(labelSmoothing) + ")";
     }
 
     @Override

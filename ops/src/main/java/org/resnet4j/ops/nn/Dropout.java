@@ -62,6 +62,6 @@ public final class Dropout extends Module {
 
     @Override
     public String describe() {
-        return "Dropout(p=" + p + ")";
+        return "Dropout(p=" + Checks.py(p) + ")";
     }
 }

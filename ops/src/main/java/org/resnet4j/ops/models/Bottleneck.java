@@ -1,0 +1,71 @@
+package org.resnet4j.ops.models;
+
+import org.resnet4j.core.Tensor;
+import org.resnet4j.ops.Module;
+import org.resnet4j.ops.nn.BatchNorm2d;
+import org.resnet4j.ops.nn.Conv2d;
+import org.resnet4j.ops.nn.ReLU;
+import org.resnet4j.ops.nn.ResidualSum;
+
+/**
+ * torchvision's Bottleneck, ResNet v1.5 (ResNet-50/101/152, ResNeXt, Wide ResNet):
+ * <pre>
+ *   out = relu( bn3(conv3( relu(bn2(conv2( relu(bn1(conv1(x))) ))) ))  +  shortcut(x) )
+ * </pre>
+ * conv1 1x1 (inplanes -> width), conv2 3x3 (width -> width, stride s, groups, dilation), conv3 1x1
+ * (width -> planes*4), with width = planes * base_width/64 * groups. v1.5 puts the stride on the 3x3
+ * (v1, the original paper, put it on the first 1x1: see {@link SeedResNetV1}).
+ */
+public final class Bottleneck extends Module {
+    public static final int EXPANSION = 4;
+
+    private final Conv2d conv1, conv2, conv3;
+    private final BatchNorm2d bn1, bn2, bn3;
+    private final ReLU relu, relu2, reluOut; // torchvision reuses one relu three times; ours keep their outputs
+    private final Module downsample;         // null: identity shortcut
+    private final ResidualSum sum = new ResidualSum();
+
+    public Bottleneck(int inplanes, int planes, int stride, Module downsample, int groups, int baseWidth, int dilation) {
+        int width = (int) (planes * (baseWidth / 64.0)) * groups;
+        conv1 = registerModule("conv1", new Conv2d(inplanes, width, 1, 1, 0, 1, 1, false));
+        bn1 = registerModule("bn1", new BatchNorm2d(width));
+        conv2 = registerModule("conv2", new Conv2d(width, width, 3, stride, dilation, dilation, groups, false));
+        bn2 = registerModule("bn2", new BatchNorm2d(width));
+        conv3 = registerModule("conv3", new Conv2d(width, planes * EXPANSION, 1, 1, 0, 1, 1, false));
+        bn3 = registerModule("bn3", new BatchNorm2d(planes * EXPANSION));
+        relu = registerModule("relu", new ReLU());
+        relu2 = registerModule("relu2", new ReLU());
+        this.downsample = downsample == null ? null : registerModule("downsample", downsample);
+        reluOut = registerModule("relu_out", new ReLU());
+    }
+
+    public BatchNorm2d lastBn() {
+        return bn3;
+    }
+
+    @Override
+    protected Tensor forwardImpl(Tensor x) {                                    // x: (N, inplanes, H, W)
+        Tensor out = relu.forward(bn1.forward(conv1.forward(x)));              // (N, width, H, W)
+        out = relu2.forward(bn2.forward(conv2.forward(out)));                  // (N, width, H/s, W/s)
+        out = bn3.forward(conv3.forward(out));                                 // (N, 4*planes, H/s, W/s)
+        Tensor shortcut = downsample == null ? x : downsample.forward(x);      // (N, 4*planes, H/s, W/s)
+        return reluOut.forward(sum.forward(out, shortcut));
+    }
+
+    @Override
+    protected Tensor backwardImpl(Tensor dy) {                                  // dy: (N, 4*planes, H/s, W/s)
+        Tensor dSum = reluOut.backward(dy);
+        // The split: the gradient of the sum goes, unchanged, into the main branch AND the shortcut.
+        ResidualSum.BranchGrads g = sum.backward(dSum);
+        Tensor d = conv3.backward(bn3.backward(g.main()));                     // (N, width, H/s, W/s)
+        d = conv2.backward(bn2.backward(relu2.backward(d)));                   // (N, width, H, W)
+        Tensor dxMain = conv1.backward(bn1.backward(relu.backward(d)));        // (N, inplanes, H, W)
+        Tensor dxShortcut = downsample == null ? g.shortcut() : downsample.backward(g.shortcut());
+        return Residuals.addBranchGradients(dxMain, dxShortcut);               // dx: (N, inplanes, H, W)
+    }
+
+    @Override
+    public String describe() {
+        return "Bottleneck";
+    }
+}

@@ -1,0 +1,46 @@
+package org.resnet4j.ops.models;
+
+import org.resnet4j.core.Tensor;
+import org.resnet4j.ops.Module;
+
+/**
+ * A network that runs its named children in the order they were registered, and backward in the
+ * reverse order: torchvision's {@code forward} for a ResNet is exactly this (conv1, bn1, relu, maxpool,
+ * layer1..4, avgpool, flatten, fc). Unlike {@link org.resnet4j.ops.Sequential} the children keep
+ * their torchvision names and one of them can be replaced in place (fine-tuning swaps {@code fc}).
+ */
+public class Chain extends Module {
+    private final String name;
+
+    protected Chain(String name) {
+        this.name = name;
+    }
+
+    /** Appends a child; forward will run it after those added before. */
+    protected <M extends Module> M add(String childName, M module) {
+        return registerModule(childName, module);
+    }
+
+    /** Replaces a child in place, e.g. a new {@code fc} for a different number of classes. */
+    public <M extends Module> M replace(String childName, M module) {
+        return replaceModule(childName, module);
+    }
+
+    @Override
+    protected Tensor forwardImpl(Tensor x) {
+        for (Module m : children().values()) x = m.forward(x);
+        return x;
+    }
+
+    @Override
+    protected Tensor backwardImpl(Tensor dy) {
+        Module[] order = children().values().toArray(new Module[0]);
+        for (int i = order.length - 1; i >= 0; i--) dy = order[i].backward(dy);
+        return dy;
+    }
+
+    @Override
+    public String describe() {
+        return name;
+    }
+}
