@@ -82,7 +82,9 @@ public final class BasicBlock extends Module {
         ResidualSum.BranchGrads g = sum.backward(dSum);
         Tensor dxMain = conv1.backward(bn1.backward(relu.backward(conv2.backward(bn2.backward(g.main())))));
         Tensor dxShortcut = downsample == null ? g.shortcut() : downsample.backward(g.shortcut());
-        return Residuals.addBranchGradients(dxMain, dxShortcut);               // dx: (N, inplanes, H, W)
+        Tensor dx = Residuals.addBranchGradients(dxMain, dxShortcut);          // dx: (N, inplanes, H, W)
+        reportResidualBackward(dSum, dxMain, dxShortcut, dx);              // for gradient-flow hooks
+        return dx;
     }
 
     @Override

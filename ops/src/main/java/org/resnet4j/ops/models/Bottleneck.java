@@ -61,7 +61,9 @@ public final class Bottleneck extends Module {
         d = conv2.backward(bn2.backward(relu2.backward(d)));                   // (N, width, H, W)
         Tensor dxMain = conv1.backward(bn1.backward(relu.backward(d)));        // (N, inplanes, H, W)
         Tensor dxShortcut = downsample == null ? g.shortcut() : downsample.backward(g.shortcut());
-        return Residuals.addBranchGradients(dxMain, dxShortcut);               // dx: (N, inplanes, H, W)
+        Tensor dx = Residuals.addBranchGradients(dxMain, dxShortcut);          // dx: (N, inplanes, H, W)
+        reportResidualBackward(dSum, dxMain, dxShortcut, dx);              // for gradient-flow hooks
+        return dx;
     }
 
     @Override
