@@ -8,6 +8,7 @@ import picocli.CommandLine.Command;
         description = "Residual networks in pure Java: train, evaluate, inspect and verify them.",
         subcommands = {
             CommandLine.HelpCommand.class,
+            org.resnet4j.app.gradflow.GradflowCommand.class,
         })
 public final class Main implements Runnable {
 
