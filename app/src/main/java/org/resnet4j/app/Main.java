@@ -8,6 +8,12 @@ import picocli.CommandLine.Command;
         description = "Residual networks in pure Java: train, evaluate, inspect and verify them.",
         subcommands = {
             CommandLine.HelpCommand.class,
+            org.resnet4j.app.commands.DemoCommand.class,
+            org.resnet4j.app.commands.TrainCommand.class,
+            org.resnet4j.app.commands.EvalCommand.class,
+            org.resnet4j.app.commands.PredictCommand.class,
+            org.resnet4j.app.commands.SummaryCommand.class,
+            org.resnet4j.app.opencl.DevicesCommand.class,
             org.resnet4j.app.gradflow.GradflowCommand.class,
         })
 public final class Main implements Runnable {

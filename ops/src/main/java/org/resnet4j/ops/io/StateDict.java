@@ -107,13 +107,32 @@ public final class StateDict {
 
     /** The model's state as stored tensors (F32 values, I64 counters), in PyTorch's order. */
     public static Map<String, StoredTensor> of(Module model) {
+        return of(model, false);
+    }
+
+    /**
+     * As {@link #of(Module)}; with {@code exact}, a float64 model (the verify oracle) is stored as F64 so
+     * a training checkpoint restores it bit for bit (F32, PyTorch's usual type, otherwise).
+     */
+    static Map<String, StoredTensor> of(Module model, boolean exact) {
         Map<String, StoredTensor> out = new LinkedHashMap<>();
         for (var e : slots(model).entrySet()) {
             Slot s = e.getValue();
-            out.put(e.getKey(), s.counter != null ? StoredTensor.scalarLong(s.counter.get())
-                    : StoredTensor.ofFloats(s.tensor().toFloats(), s.tensor().shape()));
+            out.put(e.getKey(), s.counter != null ? StoredTensor.scalarLong(s.counter.get()) : stored(s.tensor(), exact));
         }
         return out;
+    }
+
+    static StoredTensor stored(Tensor t, boolean exact) {
+        return exact && t.dtype() == DType.FLOAT64 ? StoredTensor.ofDoubles(t.toDoubles(), t.shape())
+                : StoredTensor.ofFloats(t.toFloats(), t.shape());
+    }
+
+    /** Copies stored values into an existing tensor on its backend (converted to its element type). */
+    static void copyInto(StoredTensor t, Tensor dst) {
+        Backend b = dst.backend();
+        Tensor src = b.dtype() == DType.FLOAT64 ? b.fromDoubles(t.toDoubles(), dst.shape()) : b.fromFloats(t.toFloats(), dst.shape());
+        b.copy(src, dst);
     }
 
     /** Saves the model's state atomically, with {@code {"format": "pt"}} metadata as Hugging Face's PyTorch files have. */
@@ -203,9 +222,6 @@ public final class StateDict {
             slot.counter.set(t.toLongs()[0]);
             return;
         }
-        Tensor dst = slot.tensor();
-        Backend b = dst.backend();
-        Tensor src = b.dtype() == DType.FLOAT64 ? b.fromDoubles(t.toDoubles(), dst.shape()) : b.fromFloats(t.toFloats(), dst.shape());
-        b.copy(src, dst);
+        copyInto(t, slot.tensor());
     }
 }

@@ -1,0 +1,57 @@
+package org.resnet4j.app.commands;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.resnet4j.app.train.RunInfo;
+import org.resnet4j.app.train.Trainer;
+import org.resnet4j.ops.Module;
+import org.resnet4j.ops.io.SafeTensors;
+import org.resnet4j.ops.io.StateDict;
+import org.resnet4j.ops.io.StoredTensor;
+
+/** Loads weights saved by {@code train} (or a training checkpoint) into a freshly built model, for eval and predict. */
+final class Checkpoints {
+    private Checkpoints() {}
+
+    record Loaded(Module model, RunInfo info) {}
+
+    /** A run folder means its best.safetensors. */
+    static Path resolve(Path p) {
+        if (Files.isDirectory(p)) {
+            Path best = p.resolve("best.safetensors");
+            return Files.isRegularFile(best) ? best : p.resolve("last.safetensors");
+        }
+        return p;
+    }
+
+    /** {@code fallback} supplies the run description when the file has none (e.g. weights exported from PyTorch). */
+    static Loaded load(Path file, String modelOverride, RunInfo fallback) throws IOException {
+        if (!Files.isRegularFile(file)) throw new IllegalArgumentException("no weights file at " + file);
+        SafeTensors.Contents c = SafeTensors.read(file);
+        RunInfo info = RunInfo.fromMetadata(c.metadata(), file);
+        if (info == null) info = fallback;
+        if (info == null) {
+            throw new IllegalArgumentException(file + " carries no run description (model, input size, normalization); "
+                    + "give --model, and --data so the normalization can be computed");
+        }
+        String name = modelOverride != null ? modelOverride : info.model();
+        Module model = Models.create(name, info.inChannels(), info.numClasses());
+        Map<String, StoredTensor> tensors = c.tensors();
+        if (c.metadata().containsKey("format") && c.metadata().get("format").startsWith("resnet4j.training-checkpoint")) {
+            Map<String, StoredTensor> m = new LinkedHashMap<>();
+            for (var e : tensors.entrySet()) if (e.getKey().startsWith("model.")) m.put(e.getKey().substring(6), e.getValue());
+            tensors = m;
+        }
+        StateDict.LoadReport rep = StateDict.load(model, tensors, StateDict.LoadOptions.STRICT, file.toString());
+        if (!rep.isComplete()) throw new IllegalArgumentException(file + " does not fit model " + name + ":" + rep.describeProblems());
+        model.eval();
+        return new Loaded(model, info);
+    }
+
+    static String checkpointName() {
+        return Trainer.CHECKPOINT;
+    }
+}

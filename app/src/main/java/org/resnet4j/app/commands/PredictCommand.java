@@ -1,0 +1,140 @@
+package org.resnet4j.app.commands;
+
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import javax.imageio.ImageIO;
+import org.resnet4j.app.data.IdxReader;
+import org.resnet4j.app.train.RunInfo;
+import org.resnet4j.core.Tensor;
+import org.resnet4j.core.cpu.CpuBackend;
+import org.resnet4j.ops.nn.Softmax;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "predict", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Top-k classes with probabilities for image files (PNG/JPEG; converted to the model's channels, "
+                + "resized to its input size and normalized as in training) or for one image of an IDX file.",
+                "Example: resnet4j predict --weights runs/X/best.safetensors --idx t10k-images-idx3-ubyte.gz --index 0"})
+public final class PredictCommand implements Callable<Integer> {
+    @Spec CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--weights", required = true, paramLabel = "FILE", description = "weights saved by train (or a run folder)") Path weights;
+    @Parameters(paramLabel = "IMAGE", arity = "0..*", description = "PNG or JPEG files") List<Path> images = new ArrayList<>();
+    @Option(names = "--idx", paramLabel = "FILE", description = "an IDX image file (e.g. t10k-images-idx3-ubyte.gz)") Path idx;
+    @Option(names = "--index", paramLabel = "I", description = "which image of --idx (default ${DEFAULT-VALUE})") int index = 0;
+    @Option(names = {"-k", "--top-k"}, paramLabel = "K", description = "classes to show (default ${DEFAULT-VALUE})") int topK = 3;
+
+    @Override
+    public Integer call() throws IOException {
+        if (images.isEmpty() && idx == null) throw new CommandLine.ParameterException(spec.commandLine(), "give IMAGE files or --idx FILE");
+        if (topK < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--top-k must be >= 1, got " + topK);
+        Checkpoints.Loaded l = Checkpoints.load(Checkpoints.resolve(weights), null, null);
+        RunInfo info = l.info();
+        List<String> names = new ArrayList<>();
+        List<float[]> inputs = new ArrayList<>();
+        if (idx != null) {
+            int[] shape = new int[3];
+            float[] all = IdxReader.readImages(idx, shape);
+            if (index < 0 || index >= shape[0]) {
+                throw new IllegalArgumentException("--index " + index + " is outside [0, " + shape[0] + ") for " + idx);
+            }
+            float[] one = new float[shape[1] * shape[2]];
+            System.arraycopy(all, index * one.length, one, 0, one.length);
+            inputs.add(fit(one, 1, shape[1], shape[2], info));
+            names.add(idx + "[" + index + "]");
+        }
+        for (Path p : images) {
+            inputs.add(load(p, info));
+            names.add(p.toString());
+        }
+        int per = info.inChannels() * info.height() * info.width();
+        float[] x = new float[inputs.size() * per];
+        for (int i = 0; i < inputs.size(); i++) {
+            info.norm().apply(inputs.get(i), 0, info.height() * info.width());
+            System.arraycopy(inputs.get(i), 0, x, i * per, per);
+        }
+        Tensor logits = l.model().forward(CpuBackend.get().fromFloats(x, inputs.size(), info.inChannels(), info.height(), info.width()));
+        float[] p = Softmax.probabilities(logits).toFloats();
+        int k = logits.dim(1);
+        for (int i = 0; i < inputs.size(); i++) {
+            System.out.println(names.get(i) + ":");
+            Integer[] order = new Integer[k];
+            for (int j = 0; j < k; j++) order[j] = j;
+            final int row = i;
+            java.util.Arrays.sort(order, (a, b) -> Float.compare(p[row * k + b], p[row * k + a]));
+            for (int j = 0; j < Math.min(topK, k); j++) {
+                int c = order[j];
+                String cls = c < info.classes().size() ? info.classes().get(c) : "class " + c;
+                System.out.printf(Locale.ROOT, "  %d. %-14s %6.2f%%%n", j + 1, cls, 100 * p[row * k + c]);
+            }
+        }
+        return 0;
+    }
+
+    /** Reads an image file as CHW floats in [0, 1] with the model's channels and size. */
+    static float[] load(Path file, RunInfo info) throws IOException {
+        if (!Files.isRegularFile(file)) throw new IllegalArgumentException("no image file at " + file);
+        BufferedImage img = ImageIO.read(file.toFile());
+        if (img == null) throw new IllegalArgumentException(file + ": expected a PNG or JPEG image but ImageIO cannot decode it");
+        BufferedImage sized = new BufferedImage(info.width(), info.height(), BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = sized.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+        g.drawImage(img, 0, 0, info.width(), info.height(), null);
+        g.dispose();
+        int plane = info.height() * info.width();
+        float[] out = new float[info.inChannels() * plane];
+        for (int y = 0; y < info.height(); y++) {
+            for (int x = 0; x < info.width(); x++) {
+                int rgb = sized.getRGB(x, y);
+                float r = ((rgb >> 16) & 0xff) / 255f, gr = ((rgb >> 8) & 0xff) / 255f, b = (rgb & 0xff) / 255f;
+                int o = y * info.width() + x;
+                if (info.inChannels() == 1) {
+                    out[o] = 0.299f * r + 0.587f * gr + 0.114f * b; // ITU-R 601 luma, as PIL's convert("L")
+                } else {
+                    out[o] = r;
+                    out[plane + o] = gr;
+                    out[2 * plane + o] = b;
+                    for (int c = 3; c < info.inChannels(); c++) out[c * plane + o] = 0;
+                }
+            }
+        }
+        return out;
+    }
+
+    /** An IDX image (1, h, w) for the model: exact when the sizes match, else resized through an image. */
+    static float[] fit(float[] gray, int c, int h, int w, RunInfo info) {
+        if (h == info.height() && w == info.width() && info.inChannels() == 1) return gray;
+        BufferedImage src = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                int v = Math.round(gray[y * w + x] * 255);
+                src.setRGB(x, y, (v << 16) | (v << 8) | v);
+            }
+        }
+        BufferedImage sized = new BufferedImage(info.width(), info.height(), BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = sized.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+        g.drawImage(src, 0, 0, info.width(), info.height(), null);
+        g.dispose();
+        int plane = info.height() * info.width();
+        float[] out = new float[info.inChannels() * plane];
+        for (int y = 0; y < info.height(); y++) {
+            for (int x = 0; x < info.width(); x++) {
+                float v = (sized.getRGB(x, y) & 0xff) / 255f;
+                for (int ch = 0; ch < info.inChannels(); ch++) out[ch * plane + y * info.width() + x] = v;
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,184 @@
+package org.resnet4j.app.commands;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Comparator;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import org.resnet4j.app.data.DataFormat;
+import org.resnet4j.app.data.DataSets;
+import org.resnet4j.app.data.Dataset;
+import org.resnet4j.app.data.Normalization;
+import org.resnet4j.app.train.PlainProgress;
+import org.resnet4j.app.train.Progress;
+import org.resnet4j.app.train.RunInfo;
+import org.resnet4j.app.train.RunState;
+import org.resnet4j.app.train.TerminalProgress;
+import org.resnet4j.app.train.TrainConfig;
+import org.resnet4j.app.train.Trainer;
+import org.resnet4j.core.Backend;
+import org.resnet4j.core.Parallel;
+import org.resnet4j.ops.Module;
+import org.resnet4j.ops.init.RandomState;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Trains a ResNet on an image data set and writes metrics.csv, curves.png, last.safetensors, "
+                + "best.safetensors and checkpoint.safetensors to --out.",
+                "With no options: CIFAR ResNet-20 (option A) on Fashion-MNIST from " + "/usr/share/datasets/fashion-mnist"
+                + " (SGD momentum 0.9, weight decay 5e-4, lr 0.1, 1 epoch warm-up + cosine, batch 128, random crop + flip)."},
+        footer = {"", "Recipes (--recipe; explicit options override their values):",
+                "  default         CIFAR ResNet-20 on Fashion-MNIST, the settings above.",
+                "  seed-cifar-sgd  seed 000's PyTorch CIFAR-10 script: Layers [3,4] bottleneck net (seed-cifar-resnet),",
+                "                  SGD lr 0.01 without momentum, batch 32, 2 epochs, no augmentation, pixels /255.",
+                "  seed-tf-adam    seed 000's TensorFlow CIFAR-10 script: BN-free residual net (seed-tf-cifar),",
+                "                  Adam 1e-3, batch 20, 4 epochs (10000 steps), pixels scaled to [-1, 1].",
+                "  seed-mnist      seed 002's MNIST script: ResBlock model (seed-mnist), SGD lr 0.005 momentum 0.5,",
+                "                  batch 30, Normalize(0.1307, 0.3081), 49 epochs, best-model saving.",
+                "", "Exit codes: 0 done, 1 failure (bad data, NaN loss, ...), 2 usage error."})
+public final class TrainCommand implements Callable<Integer> {
+    @Spec CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--recipe", paramLabel = "NAME", description = "default, seed-cifar-sgd, seed-tf-adam or seed-mnist")
+    String recipe = "default";
+    @Option(names = "--model", paramLabel = "NAME", description = "any model of the zoo (see 'summary --list'); default resnet20")
+    String model;
+    @Option(names = "--data", paramLabel = "DIR", description = "data set folder (IDX or CIFAR-10 binary); default /usr/share/datasets/fashion-mnist")
+    Path data;
+    @Option(names = "--format", paramLabel = "FMT", description = "idx or cifar10 (default: detected from the files)")
+    String format;
+    @Option(names = "--epochs", paramLabel = "N") Integer epochs;
+    @Option(names = "--batch-size", paramLabel = "N") Integer batchSize;
+    @Option(names = "--optimizer", paramLabel = "NAME", description = "sgd, adam or adamw") String optimizer;
+    @Option(names = "--lr", paramLabel = "LR", description = "base learning rate") Double lr;
+    @Option(names = "--momentum", paramLabel = "M", description = "SGD momentum (Adam: beta1)") Double momentum;
+    @Option(names = "--nesterov", negatable = true, description = "Nesterov momentum (SGD)") Boolean nesterov;
+    @Option(names = "--weight-decay", paramLabel = "WD") Double weightDecay;
+    @Option(names = "--schedule", paramLabel = "S", description = "cosine, step, multistep or none (stepped per batch)") String schedule;
+    @Option(names = "--warmup", paramLabel = "EPOCHS", description = "linear warm-up from lr/10 (0 = none)") Double warmup;
+    @Option(names = "--label-smoothing", paramLabel = "S") Double labelSmoothing;
+    @Option(names = "--augment", negatable = true, description = "random crop (padding 4) + horizontal flip") Boolean augment;
+    @Option(names = "--seed", paramLabel = "N", description = "seed of init, shuffling and augmentation (default ${DEFAULT-VALUE})")
+    long seed = 42;
+    @Option(names = "--threads", paramLabel = "N", description = "CPU threads (default: all cores)") Integer threads;
+    @Option(names = "--device", paramLabel = "DEV", description = "cpu (default) or opencl[:N|:NAME]") String device = "cpu";
+    @Option(names = "--out", paramLabel = "DIR", description = "output folder (default runs/<timestamp>)") Path out;
+    @Option(names = "--resume", paramLabel = "CHECKPOINT", arity = "0..1", fallbackValue = "",
+            description = "continue a run from its checkpoint.safetensors (no value: --out's, or the newest under runs/)")
+    String resume;
+    @Option(names = "--limit", paramLabel = "N", description = "use only the first N training (and test) examples") Integer limit;
+    @Option(names = "--log-every", paramLabel = "N", description = "a metrics.csv row and log line every N steps (default ${DEFAULT-VALUE})")
+    int logEvery = 50;
+
+    @Override
+    public Integer call() throws IOException {
+        PrintStream stdout = System.out;
+        Recipe r;
+        try {
+            r = Recipe.named(recipe);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        if (threads != null) {
+            if (threads < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--threads must be >= 1, got " + threads);
+            Parallel.setThreads(threads);
+        }
+        DataFormat fmt;
+        try {
+            fmt = format == null ? null : DataFormat.parse(format);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+
+        Path resumeFile = resolveResume();
+        if (out == null) {
+            out = resumeFile != null ? resumeFile.toAbsolutePath().getParent()
+                    : Path.of("runs", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        }
+        Map<String, String> saved = resumeFile != null ? RunState.info(resumeFile) : Map.of();
+        String modelName = model != null ? model : saved.getOrDefault("info.model", r.model());
+
+        TrainConfig cfg;
+        try {
+            cfg = new TrainConfig(or(epochs, r.epochs()), or(batchSize, r.batchSize()), or(optimizer, r.optimizer()), or(lr, r.lr()),
+                    or(momentum, r.momentum()), or(nesterov, r.nesterov()), or(weightDecay, r.weightDecay()), or(schedule, r.schedule()),
+                    or(warmup, r.warmupEpochs()), or(labelSmoothing, r.labelSmoothing()), seed, or(augment, r.augment()), logEvery,
+                    256, out);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        if (limit != null && limit < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--limit must be >= 1, got " + limit);
+
+        Backend backend = Devices.select(device);
+        Path dir = data != null ? data : DataSets.FASHION_MNIST;
+        Dataset train = DataSets.load(dir, fmt, true);
+        Dataset test = DataSets.load(dir, fmt, false);
+        if (limit != null) {
+            train = train.limit(limit);
+            test = test.limit(limit);
+        }
+        Normalization norm = r.mean() != null && r.mean().length == train.channels() ? new Normalization(r.mean(), r.std())
+                : r.mean() != null ? new Normalization(fill(r.mean()[0], train.channels()), fill(r.std()[0], train.channels()))
+                : Normalization.of(train);
+
+        RandomState.manualSeed(seed); // init draws from the global stream: the same seed, the same starting weights
+        Module net = Models.create(modelName, train.channels(), train.numClasses());
+        net.to(backend);
+        RunInfo info = new RunInfo(modelName, train.channels(), train.numClasses(), train.height(), train.width(), norm, train.classNames());
+
+        boolean tty = System.console() != null && System.console().isTerminal();
+        stdout.printf(Locale.ROOT, "training %s (%,d parameters) on %s: %,d train / %,d test images %dx%dx%d, %d classes; %s on %s, %d threads%n",
+                modelName, net.parameterCount(), dir, train.size(), test.size(), train.channels(), train.height(), train.width(),
+                train.numClasses(), "recipe " + r.name(), backend.name(), Parallel.threads());
+        stdout.printf(Locale.ROOT, "  %d epochs, batch %d, %s lr %s momentum %s%s wd %s, schedule %s, warm-up %s epochs, label smoothing %s, "
+                        + "augmentation %s, seed %d; output in %s%n", cfg.epochs(), cfg.batchSize(), cfg.optimizer(), cfg.lr(), cfg.momentum(),
+                cfg.nesterov() ? " nesterov" : "", cfg.weightDecay(), cfg.schedule(), cfg.warmupEpochs(), cfg.labelSmoothing(),
+                cfg.augment() ? "crop+flip" : "off", seed, out);
+        try (Progress progress = tty ? new TerminalProgress(stdout) : new PlainProgress(stdout, logEvery)) {
+            Trainer.Result res = new Trainer(net, backend, train, test, cfg, info, progress).run(resumeFile);
+            stdout.printf(Locale.ROOT, "done: test accuracy %.2f%% (best %.2f%% at epoch %d), %.0f images/s, %.1f s; files in %s%n",
+                    100 * res.lastAccuracy(), 100 * res.bestAccuracy(), res.bestEpoch(), res.imagesPerSecond(), res.seconds(), out);
+        }
+        return 0;
+    }
+
+    private Path resolveResume() throws IOException {
+        if (resume == null) return null;
+        Path f;
+        if (!resume.isEmpty()) {
+            f = Path.of(resume);
+            if (Files.isDirectory(f)) f = f.resolve(Trainer.CHECKPOINT);
+        } else if (out != null) {
+            f = out.resolve(Trainer.CHECKPOINT);
+        } else {
+            Path runs = Path.of("runs");
+            if (!Files.isDirectory(runs)) throw new IllegalArgumentException("--resume without a file: no runs/ folder here; give the checkpoint path");
+            try (Stream<Path> s = Files.list(runs)) {
+                f = s.map(p -> p.resolve(Trainer.CHECKPOINT)).filter(Files::isRegularFile)
+                        .max(Comparator.comparing(p -> p.getParent().getFileName().toString()))
+                        .orElseThrow(() -> new IllegalArgumentException("--resume without a file: no runs/*/" + Trainer.CHECKPOINT + " found"));
+            }
+        }
+        if (!Files.isRegularFile(f)) throw new IllegalArgumentException("--resume: no checkpoint at " + f);
+        return f;
+    }
+
+    private static float[] fill(float v, int n) {
+        float[] a = new float[n];
+        java.util.Arrays.fill(a, v);
+        return a;
+    }
+
+    private static <T> T or(T v, T fallback) {
+        return v != null ? v : fallback;
+    }
+}

@@ -1,0 +1,149 @@
+package org.resnet4j.app.commands;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.resnet4j.app.Main;
+import org.resnet4j.app.data.TestFiles;
+
+/** The commands through Main.run: exit codes, messages, and small end-to-end runs. */
+class CommandLineTest {
+    @TempDir Path dir;
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+    private PrintStream oldOut, oldErr;
+
+    @BeforeEach
+    void capture() {
+        oldOut = System.out;
+        oldErr = System.err;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    @AfterEach
+    void restore() {
+        System.setOut(oldOut);
+        System.setErr(oldErr);
+    }
+
+    String out() {
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    String err() {
+        return err.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void helpOnEveryCommandExitsZero() {
+        for (String c : new String[] {"train", "eval", "predict", "demo", "summary"}) {
+            assertThat(Main.run(c, "--help")).as(c).isEqualTo(0);
+        }
+        assertThat(out()).contains("--resume", "--recipe", "seed-cifar-sgd", "seed-tf-adam", "seed-mnist", "--label-smoothing",
+                "--device", "--top-k", "confusion matrix");
+    }
+
+    @Test
+    void usageErrorsExitTwo() {
+        assertThat(Main.run("train", "--no-such-option")).isEqualTo(2);
+        assertThat(Main.run("train", "--epochs", "zero")).isEqualTo(2);
+        assertThat(Main.run("train", "--epochs", "0")).isEqualTo(2);
+        assertThat(Main.run("train", "--optimizer", "rmsprop")).isEqualTo(2);
+        assertThat(Main.run("train", "--schedule", "linear")).isEqualTo(2);
+        assertThat(Main.run("train", "--recipe", "imagenet")).isEqualTo(2);
+        assertThat(Main.run("train", "--format", "png")).isEqualTo(2);
+        assertThat(Main.run("eval")).isEqualTo(2);
+        assertThat(Main.run("predict", "--weights", "x.safetensors")).isEqualTo(2);
+        assertThat(Main.run("no-such-command")).isEqualTo(2);
+        assertThat(err()).contains("rmsprop", "sgd, adam or adamw", "imagenet", "png");
+    }
+
+    @Test
+    void summaryPrintsTheTableAndListsModels() {
+        assertThat(Main.run("summary", "--model", "resnet20", "--input-shape", "2,1,28,28")).isEqualTo(0);
+        assertThat(out()).contains("Total params: 269,434", "(2, 10)");
+        assertThat(Main.run("summary", "--list")).isEqualTo(0);
+        assertThat(out()).contains("resnet50", "seed-mnist", "seed-cifar-resnet", "seed-tf-cifar");
+        assertThat(Main.run("summary", "--model", "resnet7")).isEqualTo(2);
+        assertThat(Main.run("summary", "--input-shape", "1,3,32")).isEqualTo(2);
+    }
+
+    @Test
+    void missingDataSetIsAFailureThatSaysWhatToDo() {
+        assertThat(Main.run("train", "--data", dir.resolve("none").toString(), "--out", dir.resolve("o").toString())).isEqualTo(1);
+        assertThat(err()).contains(dir.resolve("none").toString(), "--data");
+    }
+
+    @Test
+    void demoPrintsTheLossFalling() {
+        assertThat(Main.run("demo")).isEqualTo(0);
+        String[] lines = out().lines().filter(l -> l.startsWith("step")).toArray(String[]::new);
+        assertThat(lines).hasSize(20);
+        double first = loss(lines[0]), last = loss(lines[19]);
+        assertThat(last).isLessThan(first / 2);
+    }
+
+    static double loss(String stepLine) {
+        String[] f = stepLine.trim().split("\\s+");
+        return Double.parseDouble(f[3]);
+    }
+
+    @Test
+    void trainThenEvalAndPredictAndResume() throws Exception {
+        Path data = dir.resolve("mnist-like");
+        TestFiles.writeIdxSet(data, "train", 24, 8, 8, 10, true);
+        TestFiles.writeIdxSet(data, "t10k", 12, 8, 8, 10, true);
+        Path run = dir.resolve("run");
+        String[] common = {"train", "--data", data.toString(), "--out", run.toString(), "--batch-size", "12", "--threads", "2",
+                "--log-every", "1", "--lr", "0.05"};
+        assertThat(Main.run(concat(common, "--epochs", "1"))).as(err()).isEqualTo(0);
+        assertThat(out()).contains("epoch 1/1: train loss", "test loss", "img/s");
+        for (String f : new String[] {"metrics.csv", "curves.png", "last.safetensors", "best.safetensors", "checkpoint.safetensors"}) {
+            assertThat(run.resolve(f)).exists();
+        }
+        // continue the same run for a second epoch
+        assertThat(Main.run(concat(common, "--epochs", "2", "--resume"))).as(err()).isEqualTo(0);
+        assertThat(out()).contains("resumed from", "epoch 2/2: train loss");
+
+        assertThat(Main.run("eval", run.toString(), "--data", data.toString())).as(err()).isEqualTo(0);
+        assertThat(out()).contains("per-class accuracy", "confusion matrix (rows: actual, columns: predicted)", "accuracy");
+
+        BufferedImage img = new BufferedImage(20, 20, BufferedImage.TYPE_INT_RGB);
+        img.setRGB(3, 4, 0xffffff);
+        Path png = dir.resolve("x.png");
+        ImageIO.write(img, "png", png.toFile());
+        assertThat(Main.run("predict", "--weights", run.toString(), "--top-k", "2", png.toString(),
+                "--idx", data.resolve("t10k-images-idx3-ubyte.gz").toString(), "--index", "3")).as(err()).isEqualTo(0);
+        assertThat(out()).contains(png.toString() + ":", "t10k-images-idx3-ubyte.gz[3]:", "  1. ", "  2. ");
+        assertThat(Main.run("predict", "--weights", run.toString(), "--idx", data.resolve("t10k-images-idx3-ubyte.gz").toString(),
+                "--index", "99")).isEqualTo(1);
+        assertThat(err()).contains("--index 99 is outside [0, 12)");
+    }
+
+    @Test
+    void divergenceExitsOneNamingStepAndLayer() throws Exception {
+        Path data = dir.resolve("d");
+        TestFiles.writeIdxSet(data, "train", 16, 8, 8, 10, false);
+        TestFiles.writeIdxSet(data, "t10k", 4, 8, 8, 10, false);
+        int code = Main.run("train", "--data", data.toString(), "--out", dir.resolve("o").toString(), "--batch-size", "4",
+                "--epochs", "1", "--lr", "1e30", "--warmup", "0", "--schedule", "none");
+        assertThat(code).isEqualTo(1);
+        assertThat(err()).containsPattern("training stopped at step \\d+ \\(epoch 1").contains("first non-finite value: ");
+    }
+
+    static String[] concat(String[] a, String... b) {
+        String[] r = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, r, a.length, b.length);
+        return r;
+    }
+}

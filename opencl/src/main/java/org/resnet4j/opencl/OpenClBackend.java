@@ -1,0 +1,752 @@
+package org.resnet4j.opencl;
+
+import static org.jocl.CL.*;
+
+import java.lang.ref.Cleaner;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.jocl.CLException;
+import org.jocl.Pointer;
+import org.jocl.Sizeof;
+import org.jocl.cl_command_queue;
+import org.jocl.cl_context;
+import org.jocl.cl_device_id;
+import org.jocl.cl_kernel;
+import org.jocl.cl_mem;
+import org.jocl.cl_program;
+import org.resnet4j.core.Backend;
+import org.resnet4j.core.ConvGeometry;
+import org.resnet4j.core.DType;
+import org.resnet4j.core.PoolGeometry;
+import org.resnet4j.core.Shape;
+import org.resnet4j.core.Tensor;
+
+/**
+ * The {@link Backend} on one OpenCL device, float32, with every tensor resident in device memory.
+ * Host and device exchange data only in {@link #fromFloats}/{@link #fromDoubles} (up),
+ * {@link #toFloats}/{@link #toDoubles} (down) and the scalar results of the reductions and of the
+ * cross-entropy forward (down); {@link #transfers()} counts them.
+ *
+ * <p>All kernels come from the {@code .cl} resources of this package, built as one program per
+ * device (cached on disk, see {@link ProgramCache}). Every reduction has a fixed shape (work-group
+ * size and stride), so results are reproducible run to run on the same device.
+ *
+ * <p>Kernel calls are enqueued on one in-order queue; methods are synchronized so that a backend can
+ * be shared between threads (kernel arguments are per-kernel state in OpenCL).
+ */
+public final class OpenClBackend implements Backend {
+    static final String[] SOURCES = {"gemm.cl", "reduce.cl", "elementwise.cl", "batchnorm.cl", "conv.cl", "pool.cl",
+            "loss.cl", "random.cl", "optim.cl"};
+    /** Work-groups of the host reductions: their partial sums are added on the host, in order. */
+    private static final int REDUCE_GROUPS = 64;
+    private static final Cleaner CLEANER = Cleaner.create();
+    private static final Map<Integer, OpenClBackend> OPEN = new HashMap<>();
+
+    private final DeviceInfo info;
+    private final cl_context context;
+    private final cl_command_queue queue;
+    private final cl_program program;
+    private final ProgramCache.Origin programOrigin;
+    private final GemmTuning tuning;
+    private final int reduceWg;
+    private final long maxAlloc;
+    private final Map<String, cl_kernel> kernels = new HashMap<>();
+
+    private long h2dCount, h2dBytes, d2hCount, d2hBytes;
+    private final java.util.concurrent.atomic.AtomicLong liveBytes = new java.util.concurrent.atomic.AtomicLong();
+
+    // scratch buffers, owned by the backend and reused across calls (the queue is in order)
+    private cl_mem colScratch;
+    private long colScratchFloats;
+    private cl_mem smallScratch;
+    private long smallScratchFloats;
+    private final cl_mem dummy;
+
+    // ------------------------------------------------------------------ selection
+
+    /** Descriptions of every OpenCL device, in the order that {@code opencl:N} indexes. */
+    public static List<String> listDevices() {
+        List<String> out = new ArrayList<>();
+        for (DeviceInfo d : devices()) out.add(d.description());
+        return out;
+    }
+
+    /** Every OpenCL device; throws {@link OpenClUnavailableException} with install advice when there is none. */
+    public static List<DeviceInfo> devices() {
+        List<DeviceInfo> out = new ArrayList<>();
+        for (OpenClDevices.Found f : OpenClDevices.enumerate()) out.add(f.info());
+        return out;
+    }
+
+    /**
+     * The backend for a device spec: {@code opencl} (the first GPU, else the first device),
+     * {@code opencl:N} (index in {@link #listDevices()}) or {@code opencl:NAME} (case-insensitive
+     * substring of the platform, device or vendor name). One backend per device per JVM: the same
+     * device always gives the same instance, so its program is built once.
+     */
+    public static OpenClBackend select(String spec) {
+        List<OpenClDevices.Found> all = OpenClDevices.enumerate();
+        OpenClDevices.Found f = OpenClDevices.resolve(spec, all);
+        synchronized (OPEN) {
+            OpenClBackend b = OPEN.get(f.info().index());
+            if (b == null) {
+                b = new OpenClBackend(f, ProgramCache.fromSystemProperties());
+                OPEN.put(f.info().index(), b);
+            }
+            return b;
+        }
+    }
+
+    /** {@link #select} with {@code -Dresnet4j.device} (default {@code opencl}). */
+    public static OpenClBackend fromSystemProperty() {
+        String spec = System.getProperty("resnet4j.device");
+        return select(spec == null || spec.isBlank() ? "opencl" : spec);
+    }
+
+    OpenClBackend(OpenClDevices.Found found, ProgramCache cache) {
+        this.info = found.info();
+        cl_device_id device = found.device();
+        this.tuning = GemmTuning.forDevice(info.type(), info.vendor(), info.deviceName(), info.maxWorkGroupSize());
+        this.reduceWg = (int) Math.min(256, Long.highestOneBit(Math.max(1, info.maxWorkGroupSize())));
+        this.maxAlloc = OpenClDevices.deviceLong(device, CL_DEVICE_MAX_MEM_ALLOC_SIZE);
+        org.jocl.cl_context_properties props = new org.jocl.cl_context_properties();
+        props.addProperty(CL_CONTEXT_PLATFORM, found.platform());
+        this.context = clCreateContext(props, 1, new cl_device_id[] {device}, null, null, null);
+        @SuppressWarnings("deprecation")
+        cl_command_queue q = clCreateCommandQueue(context, device, 0, null);
+        this.queue = q;
+        String source = ProgramCache.loadSources(SOURCES);
+        String options = tuning.buildOptions() + " -DREDUCE_WG=" + reduceWg;
+        ProgramCache.Built built = cache.build(context, device, info, source, options);
+        this.program = built.program();
+        this.programOrigin = built.origin();
+        this.dummy = clCreateBuffer(context, CL_MEM_READ_WRITE, 4, null, null);
+    }
+
+    // ------------------------------------------------------------------ introspection
+
+    public DeviceInfo device() {
+        return info;
+    }
+
+    public GemmTuning gemmTuning() {
+        return tuning;
+    }
+
+    ProgramCache.Origin programOrigin() {
+        return programOrigin;
+    }
+
+    cl_context context() {
+        return context;
+    }
+
+    /** Transfers since the last {@link #resetTransfers()}. */
+    public synchronized TransferStats transfers() {
+        return new TransferStats(h2dCount, h2dBytes, d2hCount, d2hBytes);
+    }
+
+    public synchronized void resetTransfers() {
+        h2dCount = h2dBytes = d2hCount = d2hBytes = 0;
+    }
+
+    /** Bytes of device memory held by live tensors of this backend. */
+    public long liveDeviceBytes() {
+        return liveBytes.get();
+    }
+
+    /** Blocks until every enqueued kernel has finished (for timing). */
+    public synchronized void finish() {
+        clFinish(queue);
+    }
+
+    @Override
+    public String name() {
+        return "opencl:" + info.deviceName();
+    }
+
+    @Override
+    public DType dtype() {
+        return DType.FLOAT32;
+    }
+
+    // ------------------------------------------------------------------ memory
+
+    private cl_mem mem(Tensor t) {
+        if (!(t.storage() instanceof OpenClStorage s) || s.backend() != this) {
+            throw new IllegalArgumentException("tensor " + t + " does not belong to backend " + name()
+                    + "; move it with toFloats() and this backend's fromFloats() first");
+        }
+        return s.mem();
+    }
+
+    private cl_mem memOrDummy(Tensor t) {
+        return t == null ? dummy : mem(t);
+    }
+
+    private cl_mem allocate(long floats, int[] shapeForMessage) {
+        long bytes = Math.max(4, floats * 4);
+        if (bytes > maxAlloc) {
+            throw new IllegalStateException("tensor " + Shape.str(shapeForMessage) + " needs " + (bytes >> 20) + " MiB but "
+                    + info.deviceName() + " allows at most " + (maxAlloc >> 20) + " MiB per buffer; use a smaller batch or image size");
+        }
+        // device memory is released by the Cleaner once tensors are unreachable: ask for a collection
+        // before the device fills up rather than after
+        if (liveBytes.get() + bytes > info.globalMemBytes() * 0.9) System.gc();
+        for (int attempt = 0; ; attempt++) {
+            try {
+                cl_mem m = clCreateBuffer(context, CL_MEM_READ_WRITE, bytes, null, null);
+                liveBytes.addAndGet(bytes);
+                return m;
+            } catch (CLException e) {
+                if (attempt == 0 && isOutOfMemory(e)) {
+                    System.gc();
+                    try {
+                        Thread.sleep(50);
+                    } catch (InterruptedException ie) {
+                        Thread.currentThread().interrupt();
+                    }
+                    continue;
+                }
+                throw outOfMemory("allocating tensor " + Shape.str(shapeForMessage) + " (" + bytes + " bytes)", e);
+            }
+        }
+    }
+
+    private static boolean isOutOfMemory(CLException e) {
+        int s = e.getStatus();
+        return s == CL_MEM_OBJECT_ALLOCATION_FAILURE || s == CL_OUT_OF_RESOURCES || s == CL_OUT_OF_HOST_MEMORY
+                || s == CL_INVALID_BUFFER_SIZE;
+    }
+
+    private RuntimeException outOfMemory(String what, CLException e) {
+        if (isOutOfMemory(e)) {
+            return new IllegalStateException("out of OpenCL device memory on " + info.deviceName() + " " + what + ": "
+                    + (liveBytes.get() >> 20) + " MiB held by live tensors of " + (info.globalMemBytes() >> 20)
+                    + " MiB; use a smaller batch size or model", e);
+        }
+        return new IllegalStateException("OpenCL error on " + info.deviceName() + " " + what + ": " + e.getMessage(), e);
+    }
+
+    private Tensor wrap(cl_mem m, long floats, int[] shape) {
+        OpenClStorage s = new OpenClStorage(this, m, floats);
+        long bytes = Math.max(4, floats * 4);
+        java.util.concurrent.atomic.AtomicLong live = liveBytes;
+        CLEANER.register(s, () -> {
+            clReleaseMemObject(m);
+            live.addAndGet(-bytes);
+        });
+        return new Tensor(s, shape);
+    }
+
+    @Override
+    public synchronized Tensor zeros(int... shape) {
+        long n = Shape.numel(shape);
+        cl_mem m = allocate(n, shape);
+        Tensor t = wrap(m, n, shape);
+        fillMem(m, n, 0f);
+        return t;
+    }
+
+    @Override
+    public synchronized Tensor fromFloats(float[] data, int... shape) {
+        long n = Shape.numel(shape);
+        if (data.length != n) {
+            throw new IllegalArgumentException("data of length " + data.length + " does not fill shape " + Shape.str(shape)
+                    + " (" + n + " elements)");
+        }
+        cl_mem m = allocate(n, shape);
+        Tensor t = wrap(m, n, shape);
+        if (n > 0) {
+            try {
+                clEnqueueWriteBuffer(queue, m, CL_TRUE, 0, n * 4L, Pointer.to(data), 0, null, null);
+            } catch (CLException e) {
+                throw outOfMemory("copying tensor " + Shape.str(shape) + " to the device", e);
+            }
+            h2dCount++;
+            h2dBytes += n * 4L;
+        }
+        return t;
+    }
+
+    @Override
+    public Tensor fromDoubles(double[] data, int... shape) {
+        float[] f = new float[data.length];
+        for (int i = 0; i < f.length; i++) f[i] = (float) data[i];
+        return fromFloats(f, shape);
+    }
+
+    @Override
+    public synchronized float[] toFloats(Tensor t) {
+        cl_mem m = mem(t);
+        float[] out = new float[t.size()];
+        if (out.length > 0) {
+            clEnqueueReadBuffer(queue, m, CL_TRUE, 0, out.length * 4L, Pointer.to(out), 0, null, null);
+            d2hCount++;
+            d2hBytes += out.length * 4L;
+        }
+        return out;
+    }
+
+    @Override
+    public double[] toDoubles(Tensor t) {
+        float[] f = toFloats(t);
+        double[] d = new double[f.length];
+        for (int i = 0; i < f.length; i++) d[i] = f[i];
+        return d;
+    }
+
+    @Override
+    public synchronized void copy(Tensor src, Tensor dst) {
+        if (src.numel() != dst.numel()) throw new IllegalArgumentException("copy from " + src + " to " + dst + ": sizes differ");
+        if (src.numel() == 0 || mem(src) == mem(dst)) return;
+        clEnqueueCopyBuffer(queue, mem(src), mem(dst), 0, 0, src.numel() * 4L, 0, null, null);
+    }
+
+    @Override
+    public synchronized void fill(Tensor t, double value) {
+        fillMem(mem(t), t.numel(), (float) value);
+    }
+
+    private void fillMem(cl_mem m, long n, float value) {
+        run1("fill_f", n, m, (int) n, value);
+    }
+
+    // ------------------------------------------------------------------ launching
+
+    private cl_kernel kernel(String name) {
+        cl_kernel k = kernels.get(name);
+        if (k == null) {
+            k = clCreateKernel(program, name, null);
+            kernels.put(name, k);
+        }
+        return k;
+    }
+
+    private void setArgs(cl_kernel k, Object[] args) {
+        for (int i = 0; i < args.length; i++) {
+            Object a = args[i];
+            if (a instanceof cl_mem m) clSetKernelArg(k, i, Sizeof.cl_mem, Pointer.to(m));
+            else if (a instanceof Tensor t) clSetKernelArg(k, i, Sizeof.cl_mem, Pointer.to(mem(t)));
+            else if (a instanceof Integer v) clSetKernelArg(k, i, Sizeof.cl_int, Pointer.to(new int[] {v}));
+            else if (a instanceof Float v) clSetKernelArg(k, i, Sizeof.cl_float, Pointer.to(new float[] {v}));
+            else if (a instanceof Long v) clSetKernelArg(k, i, Sizeof.cl_ulong, Pointer.to(new long[] {v}));
+            else if (a instanceof Boolean v) clSetKernelArg(k, i, Sizeof.cl_int, Pointer.to(new int[] {v ? 1 : 0}));
+            else throw new IllegalArgumentException("unsupported kernel argument " + a);
+        }
+    }
+
+    /** One work-item per element; the kernel checks its index against the count. */
+    private void run1(String name, long global, Object... args) {
+        if (global <= 0) return;
+        cl_kernel k = kernel(name);
+        setArgs(k, args);
+        enqueue(name, k, 1, new long[] {global}, null);
+    }
+
+    /** {@code groups} work-groups of {@code local} work-items each. */
+    private void runGroups(String name, long groups, int local, Object... args) {
+        if (groups <= 0) return;
+        cl_kernel k = kernel(name);
+        setArgs(k, args);
+        enqueue(name, k, 1, new long[] {groups * local}, new long[] {local});
+    }
+
+    private void enqueue(String name, cl_kernel k, int dims, long[] global, long[] local) {
+        try {
+            clEnqueueNDRangeKernel(queue, k, dims, null, global, local, 0, null, null);
+        } catch (CLException e) {
+            throw outOfMemory("running kernel " + name, e);
+        }
+    }
+
+    private cl_mem colScratch(long floats) {
+        if (floats > colScratchFloats) {
+            if (colScratch != null) {
+                clReleaseMemObject(colScratch);
+                liveBytes.addAndGet(-colScratchFloats * 4);
+            }
+            colScratch = allocate(floats, new int[] {(int) Math.min(Integer.MAX_VALUE, floats)});
+            colScratchFloats = floats;
+        }
+        return colScratch;
+    }
+
+    private cl_mem smallScratch(long floats) {
+        if (floats > smallScratchFloats) {
+            if (smallScratch != null) {
+                clReleaseMemObject(smallScratch);
+                liveBytes.addAndGet(-smallScratchFloats * 4);
+            }
+            smallScratch = allocate(floats, new int[] {(int) floats});
+            smallScratchFloats = floats;
+        }
+        return smallScratch;
+    }
+
+    private float[] readSmall(cl_mem m, int floats) {
+        float[] out = new float[floats];
+        clEnqueueReadBuffer(queue, m, CL_TRUE, 0, floats * 4L, Pointer.to(out), 0, null, null);
+        d2hCount++;
+        d2hBytes += floats * 4L;
+        return out;
+    }
+
+    // ------------------------------------------------------------------ matrix product
+
+    @Override
+    public synchronized void gemm(boolean transA, boolean transB, int m, int n, int k, double alpha,
+                                  Tensor a, int offA, int lda, Tensor b, int offB, int ldb,
+                                  double beta, Tensor c, int offC, int ldc) {
+        gemmMem(transA, transB, m, n, k, (float) alpha, mem(a), offA, lda, mem(b), offB, ldb, (float) beta, mem(c), offC, ldc);
+    }
+
+    private void gemmMem(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                         cl_mem a, int offA, int lda, cl_mem b, int offB, int ldb,
+                         float beta, cl_mem c, int offC, int ldc) {
+        if (m <= 0 || n <= 0) return;
+        cl_kernel kern = kernel("sgemm");
+        setArgs(kern, new Object[] {m, n, k, alpha, a, offA, lda, transA, b, offB, ldb, transB, beta, c, offC, ldc});
+        long groupsN = (n + tuning.tileN() - 1) / tuning.tileN(), groupsM = (m + tuning.tileM() - 1) / tuning.tileM();
+        enqueue("sgemm", kern, 2, new long[] {groupsN * tuning.workGroupN(), groupsM * tuning.workGroupM()},
+                new long[] {tuning.workGroupN(), tuning.workGroupM()});
+    }
+
+    // ------------------------------------------------------------------ element-wise
+
+    @Override
+    public synchronized void add(Tensor a, Tensor b, Tensor out) {
+        run1("add_f", out.numel(), a, b, out, out.size());
+    }
+
+    @Override
+    public synchronized void axpy(double alpha, Tensor x, Tensor y) {
+        run1("axpy_f", y.numel(), (float) alpha, x, y, y.size());
+    }
+
+    @Override
+    public synchronized void scale(Tensor x, double alpha, Tensor out) {
+        run1("scale_f", out.numel(), x, (float) alpha, out, out.size());
+    }
+
+    @Override
+    public synchronized void mul(Tensor a, Tensor b, Tensor out) {
+        run1("mul_f", out.numel(), a, b, out, out.size());
+    }
+
+    @Override
+    public synchronized void relu(Tensor x, Tensor y) {
+        run1("relu_f", y.numel(), x, y, y.size());
+    }
+
+    @Override
+    public synchronized void reluBackward(Tensor dy, Tensor y, Tensor dx) {
+        run1("relu_backward_f", dx.numel(), dy, y, dx, dx.size());
+    }
+
+    private static int spatial(Tensor t) {
+        int s = 1;
+        for (int i = 2; i < t.rank(); i++) s *= t.dim(i);
+        return s;
+    }
+
+    @Override
+    public synchronized void addChannelBias(Tensor y, Tensor bias) {
+        run1("add_channel_bias", y.numel(), y, bias, y.dim(1), spatial(y), y.size());
+    }
+
+    @Override
+    public synchronized void sumPerChannelAccumulate(Tensor x, Tensor acc) {
+        runGroups("sum_per_channel_acc", x.dim(1), reduceWg, x, acc, x.dim(0), x.dim(1), spatial(x));
+    }
+
+    // ------------------------------------------------------------------ reductions (to the host)
+
+    private float[] partials(Tensor t, int mode) {
+        cl_mem p = smallScratch(REDUCE_GROUPS);
+        runGroups("reduce_partials", REDUCE_GROUPS, reduceWg, t, t.size(), mode, p);
+        return readSmall(p, REDUCE_GROUPS);
+    }
+
+    @Override
+    public synchronized double sum(Tensor t) {
+        double s = 0;
+        for (float v : partials(t, 0)) s += v;
+        return s;
+    }
+
+    @Override
+    public synchronized double sumOfSquares(Tensor t) {
+        double s = 0;
+        for (float v : partials(t, 1)) s += v;
+        return s;
+    }
+
+    @Override
+    public synchronized double maxAbs(Tensor t) {
+        double m = 0;
+        for (float v : partials(t, 2)) {
+            if (Float.isNaN(v)) return Double.NaN;
+            m = Math.max(m, v);
+        }
+        return m;
+    }
+
+    /** Counts are float partials: exact while one work-group sees fewer than 2^24 non-finite values. */
+    @Override
+    public synchronized long countNonFinite(Tensor t) {
+        long c = 0;
+        for (float v : partials(t, 3)) c += (long) v;
+        return c;
+    }
+
+    // ------------------------------------------------------------------ convolution
+
+    // Per image and group: col = im2col(x) (kk, ohw), then y_g (copg, ohw) = W_g (copg, kk) * col.
+    // A pointwise convolution (1x1, stride 1, no padding) uses x itself as col.
+
+    private Object[] geometryArgs(ConvGeometry g) {
+        return new Object[] {g.cInPerGroup(), g.h(), g.w(), g.kH(), g.kW(), g.strideH(), g.strideW(), g.padH(), g.padW(),
+                g.dilationH(), g.dilationW(), g.outH(), g.outW()};
+    }
+
+    private void im2col(cl_mem x, int xOff, cl_mem col, ConvGeometry g) {
+        Object[] geo = geometryArgs(g);
+        Object[] args = new Object[3 + geo.length];
+        args[0] = x;
+        args[1] = xOff;
+        args[2] = col;
+        System.arraycopy(geo, 0, args, 3, geo.length);
+        run1("im2col", (long) g.cInPerGroup() * g.kH() * g.kW() * g.outH() * g.outW(), args);
+    }
+
+    private void col2im(cl_mem col, cl_mem dx, int dxOff, ConvGeometry g) {
+        Object[] geo = geometryArgs(g);
+        Object[] args = new Object[3 + geo.length];
+        args[0] = col;
+        args[1] = dx;
+        args[2] = dxOff;
+        System.arraycopy(geo, 0, args, 3, geo.length);
+        run1("col2im", (long) g.cInPerGroup() * g.h() * g.w(), args);
+    }
+
+    @Override
+    public synchronized void conv2dForward(Tensor x, Tensor weight, Tensor bias, ConvGeometry g, Tensor y) {
+        // y (n, cOut, oh, ow) = conv(x (n, cIn, h, w), w (cOut, cIn/g, kH, kW)) + bias
+        cl_mem xm = mem(x), wm = mem(weight), ym = mem(y);
+        int copg = g.cOutPerGroup(), cpg = g.cInPerGroup(), kk = cpg * g.kH() * g.kW();
+        int ohw = g.outH() * g.outW(), hw = g.h() * g.w();
+        boolean pointwise = g.isPointwise();
+        cl_mem col = pointwise ? null : colScratch((long) kk * ohw);
+        for (int image = 0; image < g.n(); image++) {
+            for (int gr = 0; gr < g.groups(); gr++) {
+                int xOff = (image * g.cIn() + gr * cpg) * hw;
+                int yOff = (image * g.cOut() + gr * copg) * ohw;
+                if (pointwise) {
+                    gemmMem(false, false, copg, ohw, kk, 1f, wm, gr * copg * kk, kk, xm, xOff, hw, 0f, ym, yOff, ohw);
+                } else {
+                    im2col(xm, xOff, col, g);
+                    gemmMem(false, false, copg, ohw, kk, 1f, wm, gr * copg * kk, kk, col, 0, ohw, 0f, ym, yOff, ohw);
+                }
+            }
+        }
+        if (bias != null) run1("add_channel_bias", y.numel(), ym, mem(bias), g.cOut(), ohw, y.size());
+    }
+
+    @Override
+    public synchronized void conv2dBackwardInput(Tensor dy, Tensor weight, ConvGeometry g, Tensor dx) {
+        // per image, group: col (kk, ohw) = W_g^T (kk, copg) * dy_g (copg, ohw); dx_g = col2im(col)
+        cl_mem dym = mem(dy), wm = mem(weight), dxm = mem(dx);
+        int copg = g.cOutPerGroup(), cpg = g.cInPerGroup(), kk = cpg * g.kH() * g.kW();
+        int ohw = g.outH() * g.outW(), hw = g.h() * g.w();
+        boolean pointwise = g.isPointwise();
+        cl_mem col = pointwise ? null : colScratch((long) kk * ohw);
+        for (int image = 0; image < g.n(); image++) {
+            for (int gr = 0; gr < g.groups(); gr++) {
+                int xOff = (image * g.cIn() + gr * cpg) * hw;
+                int yOff = (image * g.cOut() + gr * copg) * ohw;
+                if (pointwise) {
+                    gemmMem(true, false, kk, ohw, copg, 1f, wm, gr * copg * kk, kk, dym, yOff, ohw, 0f, dxm, xOff, hw);
+                } else {
+                    gemmMem(true, false, kk, ohw, copg, 1f, wm, gr * copg * kk, kk, dym, yOff, ohw, 0f, col, 0, ohw);
+                    col2im(col, dxm, xOff, g);
+                }
+            }
+        }
+    }
+
+    @Override
+    public synchronized void conv2dBackwardWeight(Tensor dy, Tensor x, ConvGeometry g, Tensor dWeight) {
+        // dW_g (copg, kk) += dy_g (copg, ohw) * col^T (ohw, kk), images added in order 0..n-1
+        cl_mem dym = mem(dy), xm = mem(x), dwm = mem(dWeight);
+        int copg = g.cOutPerGroup(), cpg = g.cInPerGroup(), kk = cpg * g.kH() * g.kW();
+        int ohw = g.outH() * g.outW(), hw = g.h() * g.w();
+        boolean pointwise = g.isPointwise();
+        cl_mem col = pointwise ? null : colScratch((long) kk * ohw);
+        for (int image = 0; image < g.n(); image++) {
+            for (int gr = 0; gr < g.groups(); gr++) {
+                int xOff = (image * g.cIn() + gr * cpg) * hw;
+                int yOff = (image * g.cOut() + gr * copg) * ohw;
+                if (pointwise) {
+                    gemmMem(false, true, copg, kk, ohw, 1f, dym, yOff, ohw, xm, xOff, hw, 1f, dwm, gr * copg * kk, kk);
+                } else {
+                    im2col(xm, xOff, col, g);
+                    gemmMem(false, true, copg, kk, ohw, 1f, dym, yOff, ohw, col, 0, ohw, 1f, dwm, gr * copg * kk, kk);
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ batch normalization
+
+    @Override
+    public synchronized void batchNormTrainForward(Tensor x, Tensor gamma, Tensor beta, double eps, Tensor y,
+                                                   Tensor batchMean, Tensor batchVar, Tensor batchInvStd) {
+        runGroups("bn_train_forward", x.dim(1), reduceWg, x, memOrDummy(gamma), memOrDummy(beta), gamma != null, beta != null,
+                (float) eps, y, batchMean, batchVar, batchInvStd, x.dim(0), x.dim(1), spatial(x));
+    }
+
+    @Override
+    public synchronized void batchNormEvalForward(Tensor x, Tensor runMean, Tensor runVar, Tensor gamma, Tensor beta,
+                                                  double eps, Tensor y) {
+        run1("bn_eval_forward", x.numel(), x, runMean, runVar, memOrDummy(gamma), memOrDummy(beta), gamma != null, beta != null,
+                (float) eps, y, x.dim(1), spatial(x), x.size());
+    }
+
+    @Override
+    public synchronized void batchNormTrainBackward(Tensor dy, Tensor x, Tensor gamma, Tensor batchMean, Tensor batchInvStd,
+                                                    Tensor dx, Tensor dGamma, Tensor dBeta) {
+        runGroups("bn_train_backward", x.dim(1), reduceWg, dy, x, memOrDummy(gamma), gamma != null, batchMean, batchInvStd, dx,
+                memOrDummy(dGamma), memOrDummy(dBeta), dGamma != null, dBeta != null, x.dim(0), x.dim(1), spatial(x));
+    }
+
+    @Override
+    public synchronized void batchNormEvalBackward(Tensor dy, Tensor x, Tensor runMean, Tensor runVar, Tensor gamma, double eps,
+                                                   Tensor dx, Tensor dGamma, Tensor dBeta) {
+        runGroups("bn_eval_backward", x.dim(1), reduceWg, dy, x, runMean, runVar, memOrDummy(gamma), gamma != null, (float) eps,
+                dx, memOrDummy(dGamma), memOrDummy(dBeta), dGamma != null, dBeta != null, x.dim(0), x.dim(1), spatial(x));
+    }
+
+    // ------------------------------------------------------------------ pooling
+
+    @Override
+    public synchronized void maxPool2dForward(Tensor x, PoolGeometry g, Tensor y) {
+        run1("max_pool_forward", y.numel(), x, y, g.h(), g.w(), g.kH(), g.kW(), g.strideH(), g.strideW(), g.padH(), g.padW(),
+                g.dilationH(), g.dilationW(), g.outH(), g.outW(), y.size());
+    }
+
+    @Override
+    public synchronized void maxPool2dBackward(Tensor dy, Tensor x, PoolGeometry g, Tensor dx) {
+        run1("max_pool_backward", dx.numel(), dy, x, dx, g.h(), g.w(), g.kH(), g.kW(), g.strideH(), g.strideW(), g.padH(),
+                g.padW(), g.dilationH(), g.dilationW(), g.outH(), g.outW(), dx.size());
+    }
+
+    @Override
+    public synchronized void avgPool2dForward(Tensor x, PoolGeometry g, Tensor y) {
+        run1("avg_pool_forward", y.numel(), x, y, g.h(), g.w(), g.kH(), g.kW(), g.strideH(), g.strideW(), g.padH(), g.padW(),
+                g.countIncludePad(), g.divisorOverride(), g.outH(), g.outW(), y.size());
+    }
+
+    @Override
+    public synchronized void avgPool2dBackward(Tensor dy, PoolGeometry g, Tensor dx) {
+        run1("avg_pool_backward", dx.numel(), dy, dx, g.h(), g.w(), g.kH(), g.kW(), g.strideH(), g.strideW(), g.padH(), g.padW(),
+                g.countIncludePad(), g.divisorOverride(), g.outH(), g.outW(), dx.size());
+    }
+
+    @Override
+    public synchronized void adaptiveAvgPool2dForward(Tensor x, Tensor y) {
+        run1("adaptive_avg_forward", y.numel(), x, y, x.dim(2), x.dim(3), y.dim(2), y.dim(3), y.size());
+    }
+
+    @Override
+    public synchronized void adaptiveAvgPool2dBackward(Tensor dy, Tensor dx) {
+        run1("adaptive_avg_backward", dx.numel(), dy, dx, dx.dim(2), dx.dim(3), dy.dim(2), dy.dim(3), dx.size());
+    }
+
+    // ------------------------------------------------------------------ channel moves
+
+    @Override
+    public synchronized void padChannels(Tensor x, int before, int after, Tensor y) {
+        run1("pad_channels", y.numel(), x, y, x.dim(1), before, x.dim(1) + before + after, spatial(x), y.size());
+    }
+
+    @Override
+    public synchronized void sliceChannels(Tensor dy, int start, Tensor dx) {
+        run1("slice_channels", dx.numel(), dy, dx, dx.dim(1), start, dy.dim(1), spatial(dx), dx.size());
+    }
+
+    // ------------------------------------------------------------------ loss
+
+    @Override
+    public synchronized double crossEntropyForward(Tensor logits, Tensor labels, double labelSmoothing, Tensor probs) {
+        int n = logits.dim(0), k = logits.dim(1);
+        cl_mem rows = smallScratch(n + 1L);
+        run1("cross_entropy_rows", n, logits, labels, (float) labelSmoothing, probs, rows, n, k);
+        // the mean lands in a one-float buffer so that only the scalar crosses the bus
+        cl_mem out = colScratchForScalar();
+        run1("mean_in_order", 1, rows, out, n);
+        return readSmall(out, 1)[0];
+    }
+
+    private cl_mem scalarOut;
+
+    private cl_mem colScratchForScalar() {
+        if (scalarOut == null) scalarOut = allocate(1, new int[] {1});
+        return scalarOut;
+    }
+
+    @Override
+    public synchronized void crossEntropyBackward(Tensor probs, Tensor labels, double labelSmoothing, double gradScale, Tensor dlogits) {
+        run1("cross_entropy_backward", dlogits.numel(), probs, labels, (float) labelSmoothing, (float) gradScale, dlogits,
+                probs.dim(0), probs.dim(1));
+    }
+
+    @Override
+    public synchronized void softmax(Tensor logits, Tensor probs) {
+        run1("softmax_rows", logits.dim(0), logits, probs, logits.dim(0), logits.dim(1));
+    }
+
+    // ------------------------------------------------------------------ randomness
+
+    @Override
+    public synchronized void dropoutMask(Tensor mask, double keepProb, long seed) {
+        // u = r * 2^-24 < keepProb  <=>  r < ceil(keepProb * 2^24) (the product is exact in double)
+        long bound = (long) Math.ceil(keepProb * 0x1p24);
+        bound = Math.max(0, Math.min(1L << 24, bound));
+        run1("dropout_mask", mask.numel(), mask, mask.size(), seed, bound, (float) (1.0 / keepProb));
+    }
+
+    /** Writes {@code Rng.uniformAt(seed, i)} for i in [0, n) into out, computed on the device (tests the port). */
+    synchronized void uniformAt(Tensor out, long seed) {
+        run1("uniform_at", out.numel(), out, out.size(), seed);
+    }
+
+    // ------------------------------------------------------------------ optimizers
+
+    @Override
+    public synchronized void sgdUpdate(Tensor param, Tensor grad, Tensor momentumBuffer, double lr, double momentum,
+                                       double dampening, boolean nesterov, double weightDecay, boolean firstStep) {
+        float mom = (float) momentum;
+        if (mom != 0f && momentumBuffer == null) {
+            throw new IllegalArgumentException("SGD with momentum " + momentum + " needs a momentum buffer for " + param);
+        }
+        run1("sgd_update", param.numel(), param, grad, memOrDummy(momentumBuffer), mom != 0f, (float) lr, mom,
+                (float) (1 - dampening), nesterov, (float) weightDecay, firstStep, param.size());
+    }
+
+    @Override
+    public synchronized void adamUpdate(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, double lr, double beta1,
+                                        double beta2, double eps, double weightDecay, boolean decoupledWeightDecay, long step) {
+        double bc1 = 1 - Math.pow(beta1, step), bc2 = 1 - Math.pow(beta2, step);
+        run1("adam_update", param.numel(), param, grad, expAvg, expAvgSq, (float) (lr / bc1), (float) Math.sqrt(bc2),
+                (float) beta1, (float) beta2, (float) (1 - beta1), (float) (1 - beta2), (float) eps, (float) weightDecay, decoupledWeightDecay,
+                (float) (1 - lr * weightDecay), param.size());
+    }
+
+    @Override
+    public String toString() {
+        return "OpenClBackend[" + info.description() + ", sgemm " + tuning.label() + "]";
+    }
+}

@@ -1,0 +1,142 @@
+package org.resnet4j.verify.opencl;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
+import org.resnet4j.core.Backend;
+import org.resnet4j.core.Rng;
+import org.resnet4j.core.Tensor;
+import org.resnet4j.core.cpu.CpuBackend;
+import org.resnet4j.ops.Module;
+import org.resnet4j.ops.Sequential;
+import org.resnet4j.ops.init.RandomState;
+import org.resnet4j.ops.nn.AdaptiveAvgPool2d;
+import org.resnet4j.ops.nn.BatchNorm2d;
+import org.resnet4j.ops.nn.Conv2d;
+import org.resnet4j.ops.nn.CrossEntropyLoss;
+import org.resnet4j.ops.nn.Flatten;
+import org.resnet4j.ops.nn.Linear;
+import org.resnet4j.ops.nn.MaxPool2d;
+import org.resnet4j.ops.nn.ReLU;
+import org.resnet4j.ops.nn.ResidualSum;
+import org.resnet4j.ops.optim.Optimizer;
+import org.resnet4j.ops.optim.SGD;
+import org.resnet4j.opencl.OpenClBackend;
+import org.resnet4j.opencl.TransferStats;
+
+/** Whole training steps on the OpenCL device: what crosses the bus, and agreement with the CPU run. */
+class OpenClTrainingTest {
+
+    /** conv-bn-relu, then x + conv-bn(relu(conv-bn(x))), as in a BasicBlock without downsampling. */
+    static final class TinyBlock extends Module {
+        private final Conv2d conv1, conv2;
+        private final BatchNorm2d bn1, bn2;
+        private final ReLU relu1 = new ReLU(), relu2 = new ReLU();
+        private final ResidualSum sum = new ResidualSum();
+
+        TinyBlock(int c) {
+            conv1 = registerModule("conv1", new Conv2d(c, c, 3, 1, 1, 1, 1, false));
+            bn1 = registerModule("bn1", new BatchNorm2d(c));
+            conv2 = registerModule("conv2", new Conv2d(c, c, 3, 1, 1, 1, 1, false));
+            bn2 = registerModule("bn2", new BatchNorm2d(c));
+            registerModule("relu1", relu1);
+            registerModule("relu2", relu2);
+        }
+
+        @Override
+        protected Tensor forwardImpl(Tensor x) {
+            Tensor main = bn2.forward(conv2.forward(relu1.forward(bn1.forward(conv1.forward(x)))));
+            return relu2.forward(sum.forward(main, x));
+        }
+
+        @Override
+        protected Tensor backwardImpl(Tensor dy) {
+            ResidualSum.BranchGrads g = sum.backward(relu2.backward(dy));
+            Tensor dMain = conv1.backward(bn1.backward(relu1.backward(conv2.backward(bn2.backward(g.main())))));
+            Backend b = dMain.backend();
+            Tensor dx = b.zeros(dMain.shape());
+            b.add(dMain, g.shortcut(), dx); // the two paths' gradients meet here
+            return dx;
+        }
+    }
+
+    static Module tinyResNet() {
+        RandomState.manualSeed(1234);
+        return new Sequential(new Conv2d(3, 8, 3, 1, 1, 1, 1, false), new BatchNorm2d(8), new ReLU(),
+                new MaxPool2d(2, 2, 0), new TinyBlock(8), new AdaptiveAvgPool2d(1, 1), new Flatten(), new Linear(8, 10, true));
+    }
+
+    record Batch(float[] x, float[] labels, int[] shape) {}
+
+    static List<Batch> batches(int steps, int n, int c, int hw) {
+        Rng rng = new Rng(99);
+        List<Batch> out = new ArrayList<>();
+        for (int s = 0; s < steps; s++) {
+            float[] x = new float[n * c * hw * hw];
+            for (int i = 0; i < x.length; i++) x[i] = (float) rng.nextGaussian();
+            float[] y = new float[n];
+            for (int i = 0; i < n; i++) y[i] = rng.nextInt(10);
+            out.add(new Batch(x, y, new int[] {n, c, hw, hw}));
+        }
+        return out;
+    }
+
+    /** One SGD step; returns the loss. */
+    static double step(Module model, Optimizer opt, CrossEntropyLoss loss, Backend b, Batch batch) {
+        Tensor x = b.fromFloats(batch.x(), batch.shape());
+        Tensor y = b.fromFloats(batch.labels(), batch.labels().length);
+        opt.zeroGrad();
+        double l = loss.forward(model.forward(x), y);
+        model.backward(loss.backward());
+        opt.step();
+        return l;
+    }
+
+    static double[] train(Supplier<Module> factory, Backend b, List<Batch> data) {
+        Module model = factory.get().to(b);
+        model.train();
+        Optimizer opt = new SGD(model.namedParameters(), 0.1, 0.9, 0, 5e-4, false);
+        CrossEntropyLoss loss = new CrossEntropyLoss();
+        double[] losses = new double[data.size()];
+        for (int i = 0; i < data.size(); i++) losses[i] = step(model, opt, loss, b, data.get(i));
+        return losses;
+    }
+
+    @Test
+    void aTrainingStepMovesOnlyTheBatchTheLabelsAndTheLoss() {
+        OpenClBackend cl = OpenClTestDevice.backendOrSkip();
+        Module model = tinyResNet().to(cl);
+        model.train();
+        Optimizer opt = new SGD(model.namedParameters(), 0.1, 0.9, 0, 5e-4, false);
+        CrossEntropyLoss loss = new CrossEntropyLoss();
+        List<Batch> data = batches(3, 4, 3, 8);
+        step(model, opt, loss, cl, data.get(0)); // first step creates the momentum buffers (on the device)
+        for (int s = 1; s < 3; s++) {
+            cl.resetTransfers();
+            step(model, opt, loss, cl, data.get(s));
+            TransferStats t = cl.transfers();
+            long xBytes = 4L * data.get(s).x().length, yBytes = 4L * data.get(s).labels().length;
+            assertThat(t.hostToDeviceCount()).as("uploads: " + t).isEqualTo(2);
+            assertThat(t.hostToDeviceBytes()).as("uploads: " + t).isEqualTo(xBytes + yBytes);
+            // down: the scalar loss, plus the labels that CrossEntropyLoss reads back to validate them
+            assertThat(t.deviceToHostBytes()).as("downloads: " + t).isBetween(4L, 4L + yBytes);
+            assertThat(t.deviceToHostCount()).as("downloads: " + t).isLessThanOrEqualTo(2);
+        }
+    }
+
+    @Test
+    void fiveStepsOfATinyResNetMatchTheCpuRun() {
+        OpenClBackend cl = OpenClTestDevice.backendOrSkip();
+        List<Batch> data = batches(5, 4, 3, 8);
+        double[] cpu = train(OpenClTrainingTest::tinyResNet, CpuBackend.get(), data);
+        double[] gpu = train(OpenClTrainingTest::tinyResNet, cl, data);
+        for (int i = 0; i < cpu.length; i++) {
+            assertThat(gpu[i]).as("loss of step %d (cpu %s, opencl %s)", i, cpu[i], gpu[i]).isCloseTo(cpu[i],
+                    org.assertj.core.data.Offset.offset(1e-4));
+        }
+        assertThat(cpu[4]).isNotEqualTo(cpu[0]); // the model did train
+    }
+}
