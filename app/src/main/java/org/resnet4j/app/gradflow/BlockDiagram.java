@@ -32,8 +32,8 @@ final class BlockDiagram {
         // what each branch sends back to the input
         s.append(arrow(80, 166, 155, 214, b.dxMain().l2Norm(), max, "#c0392b"));
         s.append(arrow(250, 166, 175, 214, b.dxShortcut().l2Norm(), max, "#2471a3"));
-        s.append(text(8, 196, "dxMain " + Html.num(b.dxMain().l2Norm()), "start", false));
-        s.append(text(322, 196, "dxShortcut " + Html.num(b.dxShortcut().l2Norm()), "end", false));
+        s.append(text(8, 212, "dxMain " + Html.num(b.dxMain().l2Norm()), "start", false));
+        s.append(text(322, 212, "dxShortcut " + Html.num(b.dxShortcut().l2Norm()), "end", false));
         s.append("<circle cx=\"165\" cy=\"226\" r=\"12\" fill=\"#fff\" stroke=\"#333\"/>").append(text(165, 230, "+", "middle", true));
         s.append(text(165, 256, "block input: dx = dxMain + dxShortcut, norm " + Html.num(b.dx().l2Norm()), "middle", false));
         s.append("</svg>");

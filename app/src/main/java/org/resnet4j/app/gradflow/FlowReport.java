@@ -223,7 +223,10 @@ final class FlowReport {
                 + "backward pass, before any training. Read it from right to left: the gradient starts at the loss (right) and "
                 + "travels towards the input (left). In a plain network every layer multiplies the gradient by its own Jacobian, so "
                 + "the size can drift up or down layer after layer; in a residual network each block adds the shortcut's copy of the "
-                + "gradient back, so the curve stays flatter. The vertical axis is logarithmic: one grid step is a factor of ten.</p>");
+                + "gradient back, so the curve stays flatter. In the residual nets the points alternate between the two convolutions "
+                + "of each block: both lie inside the residual branch, so they show what the branch does to the gradient; the "
+                + "gradient at the block boundaries (section 2, dOut) is the one the shortcuts carry. The vertical axis is "
+                + "logarithmic: one grid step is a factor of ten.</p>");
         h.append(Html.img(layersPng, "gradient norm per layer"));
         h.append("<ul>");
         for (FlowRun r : runs) h.append("<li>").append(Html.esc(summary(r))).append("</li>");
