@@ -39,7 +39,6 @@ import org.resnet4j.ops.optim.SGD;
 public final class Classifier {
     private final String name;
     private final Module model;
-    private final Backend backend;
     private List<String> labels;
     private SGD sgd;
     private final CrossEntropyLoss loss = new CrossEntropyLoss();
@@ -47,8 +46,6 @@ public final class Classifier {
     private Classifier(String name, Module model) {
         this.name = name;
         this.model = model;
-        List<Parameter> ps = model.parameters();
-        this.backend = ps.isEmpty() ? CpuBackend.get() : ps.get(0).data().backend();
         model.eval();
     }
 
@@ -89,6 +86,15 @@ public final class Classifier {
         return this;
     }
 
+    /**
+     * The backend the model's parameters live on: float arrays are uploaded there, and tensors passed
+     * to {@link #predict(Tensor)} must be on it. Move the model with {@code model().to(backend)}.
+     */
+    public Backend backend() {
+        List<Parameter> ps = model.parameters();
+        return ps.isEmpty() ? CpuBackend.get() : ps.get(0).data().backend();
+    }
+
     public Module model() {
         return model;
     }
@@ -124,7 +130,7 @@ public final class Classifier {
         if (chw.length != 3 || Shape.numel(chw) != image.length) {
             throw new IllegalArgumentException("an image of " + image.length + " floats does not have shape (C, H, W) = " + Shape.str(chw));
         }
-        return predict(backend.fromFloats(image, 1, chw[0], chw[1], chw[2])).toFloats();
+        return predict(backend().fromFloats(image, 1, chw[0], chw[1], chw[2])).toFloats();
     }
 
     /** Class probabilities of an image after {@code preprocessing}. */
@@ -160,7 +166,7 @@ public final class Classifier {
     public Classifier replaceHead(int numClasses) {
         HasClassifierHead h = head();
         Linear fc = new Linear(h.fc().inFeatures(), numClasses, true);
-        if (fc.weight().data().backend() != backend) fc.to(backend);
+        if (fc.weight().data().backend() != backend()) fc.to(backend());
         h.replaceFc(fc);
         labels = null;
         sgd = null;
@@ -197,7 +203,7 @@ public final class Classifier {
         sgd.setLr(lr);
         model.train();
         sgd.zeroGrad();
-        double value = loss.forward(model.forward(images), backend.fromFloats(y, y.length));
+        double value = loss.forward(model.forward(images), images.backend().fromFloats(y, y.length));
         model.backward(loss.backward());
         sgd.step();
         model.eval();
@@ -212,7 +218,7 @@ public final class Classifier {
             if (images[i].length != per) throw new IllegalArgumentException("image " + i + " has " + images[i].length + " floats, expected " + per);
             System.arraycopy(images[i], 0, batch, i * per, per);
         }
-        return trainStep(backend.fromFloats(batch, images.length, chw[0], chw[1], chw[2]), labels, lr);
+        return trainStep(backend().fromFloats(batch, images.length, chw[0], chw[1], chw[2]), labels, lr);
     }
 
     /** Saves the weights as a PyTorch-loadable state_dict, atomically. */
