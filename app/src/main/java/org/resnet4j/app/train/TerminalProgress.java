@@ -1,7 +1,6 @@
 package org.resnet4j.app.train;
 
 import java.io.PrintStream;
-import java.time.temporal.ChronoUnit;
 import java.util.Locale;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
@@ -22,7 +21,6 @@ public final class TerminalProgress implements Progress {
         closeBar();
         bar = new ProgressBarBuilder().setTaskName(String.format(Locale.ROOT, "epoch %d/%d", epoch, epochs))
                 .setInitialMax(steps).setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250)
-                .setSpeedUnit(ChronoUnit.SECONDS).showSpeed()
                 .setConsumer(new ConsoleProgressBarConsumer(out)).continuousUpdate().build();
     }
 
@@ -30,7 +28,7 @@ public final class TerminalProgress implements Progress {
     public void step(int done, double loss, double accuracy, double imagesPerSecond, double lr) {
         if (bar == null) return;
         bar.stepTo(done);
-        bar.setExtraMessage(String.format(Locale.ROOT, "loss %.4f acc %.2f%% %.0f img/s", loss, 100 * accuracy, imagesPerSecond));
+        bar.setExtraMessage(String.format(Locale.ROOT, "loss %.4f acc %.1f%% %.0f img/s", loss, 100 * accuracy, imagesPerSecond));
     }
 
     @Override

@@ -215,6 +215,7 @@ public final class Trainer {
                 // the hook is already running and reports where the last checkpoint is
             }
         }
+        if (Double.isNaN(lastAcc)) lastAcc = best; // resumed at or past the last epoch: nothing ran
         return new Result(cfg.epochs(), lastAcc, best, bestEpoch, trainSeconds > 0 ? trainImages / trainSeconds : 0,
                 (System.nanoTime() - runStart) * 1e-9, out);
     }

@@ -141,6 +141,26 @@ class CommandLineTest {
         assertThat(err()).containsPattern("training stopped at step \\d+ \\(epoch 1").contains("first non-finite value: ");
     }
 
+    @Test
+    void trainsOnAnOpenClDeviceWhenThereIsOne() throws Exception {
+        boolean present;
+        try {
+            present = !org.resnet4j.opencl.OpenClBackend.devices().isEmpty();
+        } catch (RuntimeException none) {
+            present = false;
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue(present, "no OpenCL device here");
+        Path data = dir.resolve("cl");
+        TestFiles.writeIdxSet(data, "train", 16, 8, 8, 10, false);
+        TestFiles.writeIdxSet(data, "t10k", 4, 8, 8, 10, false);
+        assertThat(Main.run("train", "--data", data.toString(), "--out", dir.resolve("o").toString(), "--device", "opencl:0",
+                "--epochs", "1", "--batch-size", "8")).as(err()).isEqualTo(0);
+        assertThat(out()).contains("on opencl:", "epoch 1/1: train loss");
+        assertThat(Main.run("eval", dir.resolve("o").toString(), "--data", data.toString(), "--device", "opencl:0")).as(err()).isEqualTo(0);
+        assertThat(Main.run("train", "--data", data.toString(), "--device", "cuda")).isEqualTo(1);
+        assertThat(err()).contains("--device must be cpu, opencl, opencl:N or opencl:NAME, got 'cuda'");
+    }
+
     static String[] concat(String[] a, String... b) {
         String[] r = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, r, a.length, b.length);
