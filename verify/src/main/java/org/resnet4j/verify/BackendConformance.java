@@ -43,18 +43,29 @@ public final class BackendConformance {
 
     /** Every case of every layer, plus GEMM, element-wise, optimizer and dropout-mask kernels. */
     public List<CheckResult> runAll() {
+        return runAll(s -> true);
+    }
+
+    /** Only the cases whose "layer/case" name the filter accepts (GEMM cases are "GEMM/...", optimizers "SGD/..."). */
+    public List<CheckResult> runAll(java.util.function.Predicate<String> only) {
         List<CheckResult> out = new ArrayList<>();
-        for (ConvCase c : LayerCases.conv()) out.addAll(conv(c));
-        for (BatchNormCase c : LayerCases.batchNorm()) out.addAll(batchNorm(c));
-        for (PoolCase c : LayerCases.pool()) out.addAll(pool(c));
-        for (AdaptiveCase c : LayerCases.adaptive()) out.addAll(adaptive(c));
-        for (LinearCase c : LayerCases.linear()) out.addAll(linear(c));
-        for (CrossEntropyCase c : LayerCases.crossEntropy()) out.addAll(crossEntropy(c));
-        for (ShapeCase c : LayerCases.relu()) out.addAll(relu(c));
-        for (ShapeCase c : LayerCases.residual()) out.addAll(elementwise(c));
-        for (LayerCases.DropoutCase c : LayerCases.dropout()) out.addAll(dropout(c));
-        out.addAll(gemm());
-        out.addAll(optimizers());
+        for (Object spec : LayerCases.all()) {
+            if (!only.test(Subjects.layerOf(spec) + "/" + LayerChecks.caseName(spec))) continue;
+            out.addAll(switch (spec) {
+                case ConvCase c -> conv(c);
+                case BatchNormCase c -> batchNorm(c);
+                case PoolCase c -> pool(c);
+                case AdaptiveCase c -> adaptive(c);
+                case LinearCase c -> linear(c);
+                case CrossEntropyCase c -> crossEntropy(c);
+                case LayerCases.DropoutCase c -> dropout(c);
+                case ShapeCase c when c.name().startsWith("relu") -> relu(c);
+                case ShapeCase c -> elementwise(c);
+                default -> throw new IllegalStateException("unknown case " + spec);
+            });
+        }
+        out.addAll(gemm().stream().filter(r -> only.test(r.layer() + "/" + r.caseName())).toList());
+        out.addAll(optimizers().stream().filter(r -> only.test(r.layer() + "/" + r.caseName())).toList());
         return out;
     }
 

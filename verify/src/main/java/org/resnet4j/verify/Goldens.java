@@ -53,6 +53,18 @@ public final class Goldens {
             return node.get("tolerance").get("f64_vs_torch_f64").asDouble();
         }
 
+        /**
+         * The normwise bound for one output: float32 ({@code f64 == false}) or float64 backends. The
+         * generator widens the case bound where PyTorch's own float32 result is far from its float64
+         * one (ill-conditioned outputs), and says so in the manifest.
+         */
+        public double tolerance(String output, boolean f64) {
+            JsonNode o = node.get("outputs").get(output);
+            String key = f64 ? "tolerance_f64" : "tolerance_f32";
+            if (o != null && o.has(key)) return o.get(key).asDouble();
+            return f64 ? f64Tolerance() : f32Tolerance();
+        }
+
         /** PyTorch's own float32-vs-float64 error for this output (context for an auditor). */
         public double torchF32Error(String output) {
             return node.get("outputs").get(output).get("torch_f32_vs_f64").asDouble();

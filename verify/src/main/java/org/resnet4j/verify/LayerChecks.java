@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 import org.resnet4j.core.Backend;
 import org.resnet4j.core.DType;
 import org.resnet4j.core.Tensor;
@@ -29,10 +30,16 @@ public final class LayerChecks {
 
     /** Finite differences of every layer case on the float64 oracle. */
     public static List<CheckResult> finiteDifferences() {
+        return finiteDifferences(s -> true);
+    }
+
+    /** Only the cases whose "layer/case" name the filter accepts. */
+    public static List<CheckResult> finiteDifferences(Predicate<String> only) {
         List<CheckResult> out = new ArrayList<>();
         for (Object spec : LayerCases.all()) {
             if (!Subjects.layerSupports(spec)) continue;
             String name = caseName(spec), layer = Subjects.layerOf(spec);
+            if (!only.test(layer + "/" + name)) continue;
             out.addAll(guarded(layer, name, "fd run", () -> {
                 Subject s = Subjects.build(spec, ReferenceBackend.get(), Values.random(name));
                 List<CheckResult> rows = new ArrayList<>();
@@ -47,11 +54,16 @@ public final class LayerChecks {
 
     /** The same layers with the same values on {@code fast} and on the oracle: forward, every gradient, running stats. */
     public static List<CheckResult> againstOracle(Backend fast) {
+        return againstOracle(fast, s -> true);
+    }
+
+    public static List<CheckResult> againstOracle(Backend fast, Predicate<String> only) {
         List<CheckResult> out = new ArrayList<>();
         String kind = "layer-vs-oracle[" + fast.name() + "] ";
         for (Object spec : LayerCases.all()) {
             if (!Subjects.layerSupports(spec)) continue;
             String name = caseName(spec), layer = Subjects.layerOf(spec);
+            if (!only.test(layer + "/" + name)) continue;
             out.addAll(guarded(layer, name, kind + "run", () -> {
                 Map<String, Tensor> f = runOnce(Subjects.build(spec, fast, Values.random(name)), fast, Values.random(name + "/dy"));
                 Map<String, Tensor> r = runOnce(Subjects.build(spec, ReferenceBackend.get(), Values.random(name)),
@@ -84,11 +96,15 @@ public final class LayerChecks {
 
     /** Every layer golden: our layer on {@code be} from PyTorch's inputs, against PyTorch's float64 results. */
     public static List<CheckResult> goldens(Backend be, Goldens goldens) {
+        return goldens(be, goldens, s -> true);
+    }
+
+    public static List<CheckResult> goldens(Backend be, Goldens goldens, Predicate<String> only) {
         List<CheckResult> out = new ArrayList<>();
         String kind = "golden[" + be.name() + "] ";
         for (Goldens.Case g : goldens.cases()) {
             Object spec = Subjects.specOf(g);
-            if (spec == null || !Subjects.layerSupports(spec)) continue;
+            if (spec == null || !Subjects.layerSupports(spec) || !only.test(g.layer() + "/" + g.name())) continue;
             out.addAll(guarded(g.layer(), g.name(), kind + "run", () -> {
                 Values v = Values.golden(g);
                 Map<String, Tensor> got = runOnce(Subjects.build(spec, be, v), be, v);
@@ -103,7 +119,7 @@ public final class LayerChecks {
                         continue;
                     }
                     rows.add(CheckResult.of(g.layer(), g.name(), kind + o,
-                            Compare.normwise(o, g.outputShape(o), t.toDoubles(), g.output(o, true), tol)));
+                            Compare.normwise(o, g.outputShape(o), t.toDoubles(), g.output(o, true), g.tolerance(o, be.dtype() == DType.FLOAT64))));
                 }
                 if (spec instanceof LayerCases.BatchNormCase && g.config().has("num_batches_tracked_after")) {
                     rows.add(counterRow(g, kind, spec, be, g.config().get("num_batches_tracked_after").asLong()));
