@@ -200,6 +200,14 @@ public abstract class Module {
         for (var m : namedModules().entrySet()) m.getValue().hooks.add(new HookBinding(m.getKey(), hook));
     }
 
+    /**
+     * For residual blocks: shows hooks how the block's input gradient was put together (see
+     * {@link ModuleHook#afterResidualBackward}); call it from backwardImpl with the tensors used there.
+     */
+    protected final void reportResidualBackward(Tensor dSum, Tensor dxMain, Tensor dxShortcut, Tensor dx) {
+        for (HookBinding h : hooks) h.hook().afterResidualBackward(h.path(), this, dSum, dxMain, dxShortcut, dx);
+    }
+
     public void removeHook(ModuleHook hook) {
         for (Module m : namedModules().values()) m.hooks.removeIf(b -> b.hook() == hook);
     }

@@ -15,4 +15,13 @@ public interface ModuleHook {
      * its input; the module's parameter gradients are up to date at this point.
      */
     default void afterBackward(String path, Module module, Tensor gradOutput, Tensor gradInput) {}
+
+    /**
+     * Inside a residual block's backward, where its two branches meet again: {@code dSum} is the
+     * gradient at the residual sum (after the block's final ReLU, if any), {@code dxMain} and
+     * {@code dxShortcut} what the residual branch and the shortcut send back to the block's input, and
+     * {@code dx = dxMain + dxShortcut} the block's input gradient. These are the very tensors the
+     * block's backward uses and returns. Called before {@link #afterBackward} of the same block.
+     */
+    default void afterResidualBackward(String path, Module block, Tensor dSum, Tensor dxMain, Tensor dxShortcut, Tensor dx) {}
 }

@@ -26,6 +26,13 @@ public final class GradientStats implements ModuleHook {
     public record ModuleStats(long step, String path, String module, TensorStats output, TensorStats gradOutput,
                               TensorStats gradInput, Map<String, TensorStats> parameterGrads) {}
 
+    /**
+     * One residual block's backward in one step: the gradient at the residual sum, the parts that
+     * come back through the residual branch and through the shortcut, and their sum at the block input.
+     */
+    public record BlockStats(long step, String path, String module, TensorStats dSum, TensorStats dxMain,
+                             TensorStats dxShortcut, TensorStats dx) {}
+
     private static final class Slot {
         String module;
         TensorStats output, gradOutput, gradInput;
@@ -33,6 +40,7 @@ public final class GradientStats implements ModuleHook {
     }
 
     private final Map<Long, Map<String, Slot>> steps = new LinkedHashMap<>();
+    private final Map<Long, Map<String, BlockStats>> blocks = new LinkedHashMap<>();
     private long step;
     private boolean enabled = true;
 
@@ -80,6 +88,19 @@ public final class GradientStats implements ModuleHook {
         s.parameterGrads = Collections.unmodifiableMap(grads);
     }
 
+    @Override
+    public void afterResidualBackward(String path, Module block, Tensor dSum, Tensor dxMain, Tensor dxShortcut, Tensor dx) {
+        if (!enabled) return;
+        blocks.computeIfAbsent(step, k -> new LinkedHashMap<>()).put(path, new BlockStats(step, path, block.describe(),
+                TensorStats.of(dSum), TensorStats.of(dxMain), TensorStats.of(dxShortcut), TensorStats.of(dx)));
+    }
+
+    /** The residual blocks seen in {@code step}, in the order their backward finished (output side first). */
+    public List<BlockStats> blockRecords(long step) {
+        Map<String, BlockStats> m = blocks.get(step);
+        return m == null ? new ArrayList<>() : new ArrayList<>(m.values());
+    }
+
     /** The recorded steps, in order. */
     public List<Long> steps() {
         return new ArrayList<>(steps.keySet());
@@ -106,5 +127,6 @@ public final class GradientStats implements ModuleHook {
     /** Forgets everything recorded (the current step number stays). */
     public void clear() {
         steps.clear();
+        blocks.clear();
     }
 }

@@ -64,6 +64,7 @@ public final class Bottleneck extends Module implements ResidualBlock {
         Tensor dxShortcut = downsample == null ? g.shortcut() : downsample.backward(g.shortcut());
         Tensor dx = Residuals.addBranchGradients(dxMain, dxShortcut);           // dx: (N, inplanes, H, W)
         flow.record(dSum, dxMain, dxShortcut, dx);
+        reportResidualBackward(dSum, dxMain, dxShortcut, dx);                  // for gradient-flow hooks
         return dx;
     }
 
