@@ -1,0 +1,317 @@
+package org.resnet4j.core.cpu;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The hot loops on the Vector API. Loaded only after {@link Simd} has checked that
+ * {@code jdk.incubator.vector} is resolved, so nothing else in the backend links against it.
+ *
+ * <p>The GEMM micro-kernel keeps a 6 x (2 vectors) tile of C in twelve local accumulators (all in
+ * registers on AVX2: 12 + 2 for B + 1 broadcast of A = 15 of 16), reads the packed panels from
+ * native memory and runs without masks; partial edge tiles go through a small scratch tile.
+ */
+final class VectorKernels extends Kernels {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    private static final int MR = 6;
+    private static final int NR = 2 * L;
+    private static final ByteOrder NO = ByteOrder.nativeOrder();
+    /** Float lanes add at most this many elements before the partial sum moves to a double. */
+    private static final int BLOCK = 512;
+
+    @Override
+    int mr() {
+        return MR;
+    }
+
+    @Override
+    int nr() {
+        return NR;
+    }
+
+    @Override
+    String describe() {
+        return "vector " + S.vectorBitSize() + "-bit, micro-kernel " + MR + "x" + NR;
+    }
+
+    @Override
+    void copyRow(float[] x, int src, MemorySegment dst, long d) {
+        FloatVector.fromArray(S, x, src).intoMemorySegment(dst, d, NO);
+        FloatVector.fromArray(S, x, src + L).intoMemorySegment(dst, d + 4L * L, NO);
+    }
+
+    // ------------------------------------------------------------------ GEMM
+
+    @Override
+    void macro(int mc, int nc, int kc, MemorySegment a, MemorySegment b, float[] c, int offC, int ldc,
+               float alpha, float beta, boolean first) {
+        float[] tmp = null;
+        for (int jr = 0; jr < nc; jr += NR) {
+            long bp = (long) jr * kc * 4;
+            int cols = Math.min(NR, nc - jr);
+            for (int ir = 0; ir < mc; ir += MR) {
+                long ap = (long) ir * kc * 4;
+                int rows = Math.min(MR, mc - ir);
+                if (rows == MR && cols == NR) {
+                    tile(kc, a, ap, b, bp, c, offC + ir * ldc + jr, ldc, alpha, beta, first);
+                } else {
+                    if (tmp == null) tmp = new float[MR * NR];
+                    tile(kc, a, ap, b, bp, tmp, 0, NR, 1f, 0f, true);
+                    for (int r = 0; r < rows; r++) {
+                        for (int l = 0; l < cols; l++) {
+                            int idx = offC + (ir + r) * ldc + jr + l;
+                            c[idx] = update(tmp[r * NR + l], c, idx, alpha, beta, first);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static void tile(int kc, MemorySegment a, long ao, MemorySegment b, long bo, float[] c, int ci, int ldc,
+                             float alpha, float beta, boolean first) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromMemorySegment(S, b, bo, NO);
+            FloatVector b1 = FloatVector.fromMemorySegment(S, b, bo + 4L * L, NO);
+            FloatVector av = FloatVector.broadcast(S, a.get(F, ao));
+            c00 = av.fma(b0, c00);
+            c01 = av.fma(b1, c01);
+            av = FloatVector.broadcast(S, a.get(F, ao + 4));
+            c10 = av.fma(b0, c10);
+            c11 = av.fma(b1, c11);
+            av = FloatVector.broadcast(S, a.get(F, ao + 8));
+            c20 = av.fma(b0, c20);
+            c21 = av.fma(b1, c21);
+            av = FloatVector.broadcast(S, a.get(F, ao + 12));
+            c30 = av.fma(b0, c30);
+            c31 = av.fma(b1, c31);
+            av = FloatVector.broadcast(S, a.get(F, ao + 16));
+            c40 = av.fma(b0, c40);
+            c41 = av.fma(b1, c41);
+            av = FloatVector.broadcast(S, a.get(F, ao + 20));
+            c50 = av.fma(b0, c50);
+            c51 = av.fma(b1, c51);
+            ao += 4 * MR;
+            bo += 4L * NR;
+        }
+        store(c00, c01, c, ci, alpha, beta, first);
+        store(c10, c11, c, ci + ldc, alpha, beta, first);
+        store(c20, c21, c, ci + 2 * ldc, alpha, beta, first);
+        store(c30, c31, c, ci + 3 * ldc, alpha, beta, first);
+        store(c40, c41, c, ci + 4 * ldc, alpha, beta, first);
+        store(c50, c51, c, ci + 5 * ldc, alpha, beta, first);
+    }
+
+    private static void store(FloatVector x0, FloatVector x1, float[] c, int i, float alpha, float beta, boolean first) {
+        FloatVector va = FloatVector.broadcast(S, alpha);
+        if (!first) {
+            x0.fma(va, FloatVector.fromArray(S, c, i)).intoArray(c, i);
+            x1.fma(va, FloatVector.fromArray(S, c, i + L)).intoArray(c, i + L);
+        } else if (beta == 0f) {
+            x0.mul(va).intoArray(c, i);
+            x1.mul(va).intoArray(c, i + L);
+        } else {
+            x0.fma(va, FloatVector.fromArray(S, c, i).mul(beta)).intoArray(c, i);
+            x1.fma(va, FloatVector.fromArray(S, c, i + L).mul(beta)).intoArray(c, i + L);
+        }
+    }
+
+    // ------------------------------------------------------------------ element-wise
+
+    @Override
+    void add(float[] a, float[] b, float[] o, int from, int to) {
+        int i = from;
+        for (int up = from + S.loopBound(to - from); i < up; i += L) {
+            FloatVector.fromArray(S, a, i).add(FloatVector.fromArray(S, b, i)).intoArray(o, i);
+        }
+        super.add(a, b, o, i, to);
+    }
+
+    @Override
+    void axpy(float alpha, float[] x, float[] y, int from, int to) {
+        int i = from;
+        FloatVector va = FloatVector.broadcast(S, alpha);
+        for (int up = from + S.loopBound(to - from); i < up; i += L) {
+            FloatVector.fromArray(S, x, i).fma(va, FloatVector.fromArray(S, y, i)).intoArray(y, i);
+        }
+        super.axpy(alpha, x, y, i, to);
+    }
+
+    @Override
+    void scale(float[] x, float alpha, float[] o, int from, int to) {
+        int i = from;
+        for (int up = from + S.loopBound(to - from); i < up; i += L) {
+            FloatVector.fromArray(S, x, i).mul(alpha).intoArray(o, i);
+        }
+        super.scale(x, alpha, o, i, to);
+    }
+
+    @Override
+    void mul(float[] a, float[] b, float[] o, int from, int to) {
+        int i = from;
+        for (int up = from + S.loopBound(to - from); i < up; i += L) {
+            FloatVector.fromArray(S, a, i).mul(FloatVector.fromArray(S, b, i)).intoArray(o, i);
+        }
+        super.mul(a, b, o, i, to);
+    }
+
+    @Override
+    void relu(float[] x, float[] y, int from, int to) {
+        int i = from;
+        FloatVector zero = FloatVector.zero(S);
+        for (int up = from + S.loopBound(to - from); i < up; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, i);
+            zero.blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(y, i);
+        }
+        super.relu(x, y, i, to);
+    }
+
+    @Override
+    void reluBackward(float[] dy, float[] y, float[] dx, int from, int to) {
+        int i = from;
+        FloatVector zero = FloatVector.zero(S);
+        for (int up = from + S.loopBound(to - from); i < up; i += L) {
+            VectorMask<Float> pos = FloatVector.fromArray(S, y, i).compare(VectorOperators.GT, 0f);
+            zero.blend(FloatVector.fromArray(S, dy, i), pos).intoArray(dx, i);
+        }
+        super.reluBackward(dy, y, dx, i, to);
+    }
+
+    @Override
+    void accumulate(float[] src, int s, float[] dst, int d, int len) {
+        int t = 0;
+        for (int up = S.loopBound(len); t < up; t += L) {
+            FloatVector.fromArray(S, dst, d + t).add(FloatVector.fromArray(S, src, s + t)).intoArray(dst, d + t);
+        }
+        super.accumulate(src, s + t, dst, d + t, len - t);
+    }
+
+    @Override
+    void addScalar(float[] y, float v, int from, int to) {
+        int i = from;
+        for (int up = from + S.loopBound(to - from); i < up; i += L) {
+            FloatVector.fromArray(S, y, i).add(v).intoArray(y, i);
+        }
+        super.addScalar(y, v, i, to);
+    }
+
+    @Override
+    void affine(float[] x, float[] y, float scale, float shift, int from, int to) {
+        int i = from;
+        for (int up = from + S.loopBound(to - from); i < up; i += L) {
+            FloatVector.fromArray(S, x, i).fma(scale, shift).intoArray(y, i);
+        }
+        super.affine(x, y, scale, shift, i, to);
+    }
+
+    @Override
+    void affine2(float[] dy, float[] x, float[] dx, float ka, float kb, float kc, int from, int to) {
+        int i = from;
+        FloatVector va = FloatVector.broadcast(S, ka);
+        for (int up = from + S.loopBound(to - from); i < up; i += L) {
+            FloatVector t = FloatVector.fromArray(S, x, i).fma(kb, kc);
+            va.fma(FloatVector.fromArray(S, dy, i), t).intoArray(dx, i);
+        }
+        super.affine2(dy, x, dx, ka, kb, kc, i, to);
+    }
+
+    // ------------------------------------------------------------------ reductions
+
+    @Override
+    double sum(float[] x, int from, int to) {
+        double s = 0;
+        int i = from;
+        while (to - i >= L) {
+            int up = i + S.loopBound(Math.min(BLOCK, to - i));
+            FloatVector acc = FloatVector.zero(S);
+            for (; i < up; i += L) acc = acc.add(FloatVector.fromArray(S, x, i));
+            s += acc.reduceLanes(VectorOperators.ADD);
+        }
+        return s + super.sum(x, i, to);
+    }
+
+    @Override
+    double sumSqDiff(float[] x, float mu, int from, int to) {
+        double s = 0;
+        int i = from;
+        while (to - i >= L) {
+            int up = i + S.loopBound(Math.min(BLOCK, to - i));
+            FloatVector acc = FloatVector.zero(S);
+            for (; i < up; i += L) {
+                FloatVector d = FloatVector.fromArray(S, x, i).sub(mu);
+                acc = d.fma(d, acc);
+            }
+            s += acc.reduceLanes(VectorOperators.ADD);
+        }
+        return s + super.sumSqDiff(x, mu, i, to);
+    }
+
+    @Override
+    double sumProdCentered(float[] dy, float[] x, float mu, int from, int to) {
+        double s = 0;
+        int i = from;
+        while (to - i >= L) {
+            int up = i + S.loopBound(Math.min(BLOCK, to - i));
+            FloatVector acc = FloatVector.zero(S);
+            for (; i < up; i += L) {
+                FloatVector d = FloatVector.fromArray(S, x, i).sub(mu);
+                acc = d.fma(FloatVector.fromArray(S, dy, i), acc);
+            }
+            s += acc.reduceLanes(VectorOperators.ADD);
+        }
+        return s + super.sumProdCentered(dy, x, mu, i, to);
+    }
+
+    // ------------------------------------------------------------------ optimizers
+
+    @Override
+    void sgd(float[] p, float[] g, float[] buf, float rate, float mom, float damp, boolean nesterov, float wd,
+             boolean firstStep, int from, int to) {
+        int i = from;
+        for (int up = from + S.loopBound(to - from); i < up; i += L) {
+            FloatVector pv = FloatVector.fromArray(S, p, i);
+            FloatVector d = FloatVector.fromArray(S, g, i);
+            if (wd != 0f) d = d.add(pv.mul(wd));
+            if (mom != 0f) {
+                FloatVector bv = firstStep ? d : FloatVector.fromArray(S, buf, i).mul(mom).add(d.mul(damp));
+                bv.intoArray(buf, i);
+                d = nesterov ? d.add(bv.mul(mom)) : bv;
+            }
+            pv.sub(d.mul(rate)).intoArray(p, i);
+        }
+        super.sgd(p, g, buf, rate, mom, damp, nesterov, wd, firstStep, i, to);
+    }
+
+    @Override
+    void adam(float[] p, float[] g, float[] m, float[] v, float stepSize, float bc2Sqrt, float b1, float b2, float e,
+              float wd, boolean decoupled, float decay, int from, int to) {
+        float ob1 = 1 - b1, ob2 = 1 - b2;
+        int i = from;
+        for (int up = from + S.loopBound(to - from); i < up; i += L) {
+            FloatVector pv = FloatVector.fromArray(S, p, i);
+            FloatVector gi = FloatVector.fromArray(S, g, i);
+            if (wd != 0f) {
+                if (decoupled) pv = pv.mul(decay);
+                else gi = gi.add(pv.mul(wd));
+            }
+            FloatVector mi = FloatVector.fromArray(S, m, i).mul(b1).add(gi.mul(ob1));
+            FloatVector vi = FloatVector.fromArray(S, v, i).mul(b2).add(gi.mul(ob2).mul(gi));
+            mi.intoArray(m, i);
+            vi.intoArray(v, i);
+            FloatVector denom = vi.sqrt().div(bc2Sqrt).add(e);
+            pv.sub(mi.div(denom).mul(stepSize)).intoArray(p, i);
+        }
+        super.adam(p, g, m, v, stepSize, bc2Sqrt, b1, b2, e, wd, decoupled, decay, i, to);
+    }
+}
