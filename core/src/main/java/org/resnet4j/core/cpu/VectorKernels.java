@@ -50,38 +50,50 @@ final class VectorKernels extends Kernels {
     @Override
     void macro(int mc, int nc, int kc, MemorySegment a, MemorySegment b, float[] c, int offC, int ldc,
                float alpha, float beta, boolean first) {
-        float[] tmp = null;
+        float[] acc = new float[MR * NR];
+        boolean readC = !first || beta != 0f;
+        FloatVector va = FloatVector.broadcast(S, alpha), vb = FloatVector.broadcast(S, first ? beta : 1f);
         for (int jr = 0; jr < nc; jr += NR) {
             long bp = (long) jr * kc * 4;
             int cols = Math.min(NR, nc - jr);
             for (int ir = 0; ir < mc; ir += MR) {
                 long ap = (long) ir * kc * 4;
                 int rows = Math.min(MR, mc - ir);
-                if (rows == MR && cols == NR) {
-                    tile(kc, a, ap, b, bp, c, offC + ir * ldc + jr, ldc, alpha, beta, first);
-                } else {
-                    if (tmp == null) tmp = new float[MR * NR];
-                    tile(kc, a, ap, b, bp, tmp, 0, NR, 1f, 0f, true);
-                    for (int r = 0; r < rows; r++) {
-                        for (int l = 0; l < cols; l++) {
-                            int idx = offC + (ir + r) * ldc + jr + l;
-                            c[idx] = update(tmp[r * NR + l], c, idx, alpha, beta, first);
+                tile(kc, a, ap, b, bp, acc);
+                int ci = offC + ir * ldc + jr;
+                if (cols == NR) {
+                    for (int r = 0; r < rows; r++, ci += ldc) {
+                        FloatVector x0 = FloatVector.fromArray(S, acc, r * NR);
+                        FloatVector x1 = FloatVector.fromArray(S, acc, r * NR + L);
+                        if (readC) {
+                            x0 = x0.fma(va, FloatVector.fromArray(S, c, ci).mul(vb));
+                            x1 = x1.fma(va, FloatVector.fromArray(S, c, ci + L).mul(vb));
+                        } else {
+                            x0 = x0.mul(va);
+                            x1 = x1.mul(va);
                         }
+                        x0.intoArray(c, ci);
+                        x1.intoArray(c, ci + L);
+                    }
+                } else {
+                    for (int r = 0; r < rows; r++, ci += ldc) {
+                        for (int l = 0; l < cols; l++) c[ci + l] = update(acc[r * NR + l], c, ci + l, alpha, beta, first);
                     }
                 }
             }
         }
     }
 
-    private static void tile(int kc, MemorySegment a, long ao, MemorySegment b, long bo, float[] c, int ci, int ldc,
-                             float alpha, float beta, boolean first) {
+    /** acc (MR x NR) = packed A panel (kc x MR) times packed B panel (kc x NR), all in registers. */
+    private static void tile(int kc, MemorySegment a, long ao, MemorySegment b, long bo, float[] acc) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
         FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
         FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
         FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
-        for (int p = 0; p < kc; p++) {
+        // a long induction variable over byte offsets lets C2 drop the per-access segment checks
+        for (long end = ao + 4L * MR * kc; ao < end; ao += 4 * MR, bo += 4L * NR) {
             FloatVector b0 = FloatVector.fromMemorySegment(S, b, bo, NO);
             FloatVector b1 = FloatVector.fromMemorySegment(S, b, bo + 4L * L, NO);
             FloatVector av = FloatVector.broadcast(S, a.get(F, ao));
@@ -102,29 +114,19 @@ final class VectorKernels extends Kernels {
             av = FloatVector.broadcast(S, a.get(F, ao + 20));
             c50 = av.fma(b0, c50);
             c51 = av.fma(b1, c51);
-            ao += 4 * MR;
-            bo += 4L * NR;
         }
-        store(c00, c01, c, ci, alpha, beta, first);
-        store(c10, c11, c, ci + ldc, alpha, beta, first);
-        store(c20, c21, c, ci + 2 * ldc, alpha, beta, first);
-        store(c30, c31, c, ci + 3 * ldc, alpha, beta, first);
-        store(c40, c41, c, ci + 4 * ldc, alpha, beta, first);
-        store(c50, c51, c, ci + 5 * ldc, alpha, beta, first);
-    }
-
-    private static void store(FloatVector x0, FloatVector x1, float[] c, int i, float alpha, float beta, boolean first) {
-        FloatVector va = FloatVector.broadcast(S, alpha);
-        if (!first) {
-            x0.fma(va, FloatVector.fromArray(S, c, i)).intoArray(c, i);
-            x1.fma(va, FloatVector.fromArray(S, c, i + L)).intoArray(c, i + L);
-        } else if (beta == 0f) {
-            x0.mul(va).intoArray(c, i);
-            x1.mul(va).intoArray(c, i + L);
-        } else {
-            x0.fma(va, FloatVector.fromArray(S, c, i).mul(beta)).intoArray(c, i);
-            x1.fma(va, FloatVector.fromArray(S, c, i + L).mul(beta)).intoArray(c, i + L);
-        }
+        c00.intoArray(acc, 0);
+        c01.intoArray(acc, L);
+        c10.intoArray(acc, NR);
+        c11.intoArray(acc, NR + L);
+        c20.intoArray(acc, 2 * NR);
+        c21.intoArray(acc, 2 * NR + L);
+        c30.intoArray(acc, 3 * NR);
+        c31.intoArray(acc, 3 * NR + L);
+        c40.intoArray(acc, 4 * NR);
+        c41.intoArray(acc, 4 * NR + L);
+        c50.intoArray(acc, 5 * NR);
+        c51.intoArray(acc, 5 * NR + L);
     }
 
     // ------------------------------------------------------------------ element-wise
