@@ -7,14 +7,13 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
 /**
- * A JMH auxiliary counter: each benchmark adds the floating-point operations it performed, so JMH
- * prints a "gflop" rate next to the ops/s score; divide it by 1e9 for GFLOP/s... JMH reports it as
- * ops/s of the counter, and the counter counts units of 1e9 FLOP (see {@link #add}).
+ * A JMH auxiliary counter: each benchmark adds the work it did in units of 1e9 floating-point
+ * operations, and JMH reports the counter as a rate, so the secondary result ":gflop" reads directly
+ * as GFLOP/s.
  */
 @AuxCounters(AuxCounters.Type.OPERATIONS)
 @State(Scope.Thread)
 public class Flops {
-    /** Giga floating-point operations done; JMH turns it into a rate: GFLOP/s. */
     public double gflop;
 
     @Setup(Level.Iteration)
