@@ -36,9 +36,18 @@ final class Conv {
             int xBase = (image * g.cIn() + gr * cpg) * hw;
             int offY = (image * g.cOut() + gr * copg) * ohw;
             APacker ap = GemmDriver.matrixA(kr, w, gr * copg * kk, kk, false);
-            BPacker bp = pointwise
-                    ? GemmDriver.matrixB(kr, x, xBase, hw, false)
-                    : (p0, kc, jj, nc, dst) -> kr.packBIm2col(x, xBase, g, p0, kc, jj, nc, dst);
+            BPacker bp;
+            if (pointwise) {
+                bp = GemmDriver.matrixB(kr, x, xBase, hw, false);
+            } else if (g.strideH() == 1 && g.strideW() == 1) {
+                // materialize the padding once so the packing reads contiguous runs with no bounds tests
+                int hp = g.h() + 2 * g.padH(), wp = g.w() + 2 * g.padW();
+                float[] xp = Workspace.get().pad(cpg * hp * wp);
+                padPlanes(x, xBase, cpg, g.h(), g.w(), g.padH(), g.padW(), xp);
+                bp = (p0, kc, jj, nc, dst) -> kr.packBIm2colPadded(xp, 0, hp, wp, g, p0, kc, jj, nc, dst);
+            } else {
+                bp = (p0, kc, jj, nc, dst) -> kr.packBIm2col(x, xBase, g, p0, kc, jj, nc, dst);
+            }
             GemmDriver.block(kr, 0, copg, j0, j1, kk, 1f, ap, bp, 0f, y, offY, ohw);
             if (bias != null) {
                 for (int co = 0; co < copg; co++) {
@@ -47,6 +56,17 @@ final class Conv {
                 }
             }
         });
+    }
+
+    /** xp (c, h+2ph, w+2pw) = x planes (c, h, w) starting at x[base], surrounded by zeros. */
+    private static void padPlanes(float[] x, int base, int c, int h, int w, int ph, int pw, float[] xp) {
+        int hp = h + 2 * ph, wp = w + 2 * pw;
+        java.util.Arrays.fill(xp, 0, c * hp * wp, 0f);
+        for (int ci = 0; ci < c; ci++) {
+            for (int iy = 0; iy < h; iy++) {
+                System.arraycopy(x, base + (ci * h + iy) * w, xp, (ci * hp + iy + ph) * wp + pw, w);
+            }
+        }
     }
 
     // dx: (n, cIn, h, w) = conv_transpose(dy: (n, cOut, oh, ow), w), overwritten

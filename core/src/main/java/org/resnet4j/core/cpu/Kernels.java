@@ -161,6 +161,48 @@ class Kernels {
     }
 
     /**
+     * The im2col packing of a stride-1 convolution from a zero-padded copy of the input (planes of
+     * hp x wp, channel 0 of the group at xpBase): with the padding materialized every read is valid,
+     * and the source of output column j for kernel position (c, ky, kx) is
+     * {@code xp[xpBase + c*hp*wp + (oy+ky*dh)*wp + ox + kx*dw]}, so consecutive columns on one output row
+     * are consecutive floats.
+     */
+    void packBIm2colPadded(float[] xp, int xpBase, int hp, int wp, ConvGeometry g, int p0, int kc, int j0, int nc,
+                           MemorySegment dst) {
+        final int nr = nr(), ow = g.outW(), kW = g.kW(), khw = g.kH() * kW, dh = g.dilationH(), dw = g.dilationW();
+        final int plane = hp * wp;
+        int[] off = new int[nr];
+        for (int jr = 0; jr < nc; jr += nr) {
+            long panel = (long) jr * kc * 4;
+            int cols = Math.min(nr, nc - jr);
+            for (int l = 0; l < cols; l++) {
+                int j = j0 + jr + l;
+                off[l] = (j / ow) * wp + j % ow;
+            }
+            int ci = p0 / khw, rem = p0 % khw, ky = rem / kW, kx = rem % kW;
+            for (int pp = 0; pp < kc; pp++) {
+                long d = panel + 4L * pp * nr;
+                int shift = xpBase + ci * plane + ky * dh * wp + kx * dw;
+                packPaddedRow(xp, shift, off, cols, wp - ow, dst, d);
+                if (++kx == kW) {
+                    kx = 0;
+                    if (++ky == g.kH()) {
+                        ky = 0;
+                        ci++;
+                    }
+                }
+            }
+        }
+    }
+
+    /** dst lane l = xp[shift + off[l]] for l < cols, zero after; gap = wp - ow (the jump at a row end). */
+    void packPaddedRow(float[] xp, int shift, int[] off, int cols, int gap, MemorySegment dst, long d) {
+        int nr = nr(), l = 0;
+        for (; l < cols; l++) dst.set(F, d + 4L * l, xp[shift + off[l]]);
+        for (; l < nr; l++) dst.set(F, d + 4L * l, 0f);
+    }
+
+    /**
      * Packs the transposed im2col matrix of a whole batch (what the weight gradient multiplies by):
      * row p = (image, oy, ox) over all images in order, column j = kernel position (c, ky, kx).
      * xBase is the offset of channel 0 of the group in image 0; images are imageStride apart.

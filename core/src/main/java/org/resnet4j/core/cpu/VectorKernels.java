@@ -45,6 +45,32 @@ final class VectorKernels extends Kernels {
         FloatVector.fromArray(S, x, src + L).intoMemorySegment(dst, d + 4L * L, NO);
     }
 
+    @Override
+    void packPaddedRow(float[] xp, int shift, int[] off, int cols, int gap, MemorySegment dst, long d) {
+        if (cols == NR) {
+            int base = shift + off[0];
+            int span = off[NR - 1] - off[0];
+            if (span == NR - 1) {
+                // the whole panel lies on one output row: two contiguous loads
+                copyRow(xp, base, dst, d);
+                return;
+            }
+            if (span == NR - 1 + gap) {
+                // one row end inside the panel: lanes from `split` on read gap floats further on
+                int split = 1;
+                while (off[split] - off[0] == split) split++;
+                for (int o = 0; o < NR; o += L) {
+                    VectorMask<Float> jumped = S.indexInRange(o, split).not();
+                    FloatVector near = FloatVector.fromArray(S, xp, base + o);
+                    FloatVector far = FloatVector.fromArray(S, xp, base + o + gap);
+                    near.blend(far, jumped).intoMemorySegment(dst, d + 4L * o, NO);
+                }
+                return;
+            }
+        }
+        super.packPaddedRow(xp, shift, off, cols, gap, dst, d);
+    }
+
     // ------------------------------------------------------------------ GEMM
 
     @Override

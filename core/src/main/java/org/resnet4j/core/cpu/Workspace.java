@@ -14,6 +14,7 @@ final class Workspace {
     private MemorySegment a = MemorySegment.NULL;
     private MemorySegment b = MemorySegment.NULL;
     private float[] col = new float[0];
+    private float[] pad = new float[0];
 
     static Workspace get() {
         return LOCAL.get();
@@ -27,6 +28,12 @@ final class Workspace {
     MemorySegment packB(long floats) {
         if (b.byteSize() < floats * 4) b = Arena.ofAuto().allocate(floats * 4, 64);
         return b;
+    }
+
+    /** The zero-padded input copy of a stride-1 convolution forward. */
+    float[] pad(int floats) {
+        if (pad.length < floats) pad = new float[floats];
+        return pad;
     }
 
     float[] col(int floats) {
