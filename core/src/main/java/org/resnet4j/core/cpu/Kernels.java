@@ -37,22 +37,25 @@ class Kernels {
 
     /** Packs op(A)[i0:i0+mc, p0:p0+kc]; A is (m, k) row-major, or (k, m) when trans. */
     void packA(float[] a, int off, int lda, boolean trans, int i0, int mc, int p0, int kc, MemorySegment dst) {
-        int mr = mr();
+        int mr = mr(), size = roundUp(mc, mr) * kc;
+        // the scattered writes go to a heap staging array (plain stores), then one bulk copy to native memory
+        float[] st = Workspace.get().stage(size);
         for (int ir = 0; ir < mc; ir += mr) {
-            long panel = (long) ir * kc * 4;
-            int rows = Math.min(mr, mc - ir);
+            int panel = ir * kc, rows = Math.min(mr, mc - ir);
             for (int r = 0; r < mr; r++) {
+                int d = panel + r;
                 if (r >= rows) {
-                    for (int p = 0; p < kc; p++) dst.set(F, panel + 4L * (p * mr + r), 0f);
+                    for (int p = 0; p < kc; p++) st[d + p * mr] = 0f;
                 } else if (!trans) {
                     int src = off + (i0 + ir + r) * lda + p0;
-                    for (int p = 0; p < kc; p++) dst.set(F, panel + 4L * (p * mr + r), a[src + p]);
+                    for (int p = 0; p < kc; p++) st[d + p * mr] = a[src + p];
                 } else {
                     int src = off + p0 * lda + i0 + ir + r;
-                    for (int p = 0; p < kc; p++) dst.set(F, panel + 4L * (p * mr + r), a[src + p * lda]);
+                    for (int p = 0; p < kc; p++) st[d + p * mr] = a[src + p * lda];
                 }
             }
         }
+        MemorySegment.copy(st, 0, dst, F, 0, size);
     }
 
     /**
@@ -60,29 +63,32 @@ class Kernels {
      * + p % len]. The weight gradient uses it to sum over every image's pixels in one product.
      */
     void packABatched(float[] a, int off, int lda, int len, int stride, int i0, int mc, int p0, int kc, MemorySegment dst) {
-        int mr = mr();
+        int mr = mr(), size = roundUp(mc, mr) * kc;
+        float[] st = Workspace.get().stage(size);
         for (int ir = 0; ir < mc; ir += mr) {
-            long panel = (long) ir * kc * 4;
-            int rows = Math.min(mr, mc - ir);
+            int panel = ir * kc, rows = Math.min(mr, mc - ir);
             for (int r = 0; r < mr; r++) {
+                int d = panel + r;
                 if (r >= rows) {
-                    for (int p = 0; p < kc; p++) dst.set(F, panel + 4L * (p * mr + r), 0f);
+                    for (int p = 0; p < kc; p++) st[d + p * mr] = 0f;
                     continue;
                 }
                 int p = 0;
                 while (p < kc) {
                     int q = p0 + p, item = q / len, at = q % len, run = Math.min(kc - p, len - at);
                     int src = off + item * stride + (i0 + ir + r) * lda + at;
-                    for (int t = 0; t < run; t++) dst.set(F, panel + 4L * ((p + t) * mr + r), a[src + t]);
+                    for (int t = 0; t < run; t++) st[d + (p + t) * mr] = a[src + t];
                     p += run;
                 }
             }
         }
+        MemorySegment.copy(st, 0, dst, F, 0, size);
     }
 
     /** Packs op(B)[p0:p0+kc, j0:j0+nc]; B is (k, n) row-major, or (n, k) when trans. */
     void packB(float[] b, int off, int ldb, boolean trans, int p0, int kc, int j0, int nc, MemorySegment dst) {
         int nr = nr();
+        float[] st = trans ? Workspace.get().stage(nr * kc) : null;
         for (int jr = 0; jr < nc; jr += nr) {
             long panel = (long) jr * kc * 4;
             int cols = Math.min(nr, nc - jr);
@@ -100,12 +106,13 @@ class Kernels {
             } else {
                 for (int l = 0; l < nr; l++) {
                     if (l >= cols) {
-                        for (int p = 0; p < kc; p++) dst.set(F, panel + 4L * (p * nr + l), 0f);
+                        for (int p = 0; p < kc; p++) st[p * nr + l] = 0f;
                     } else {
                         int src = off + (j0 + jr + l) * ldb + p0;
-                        for (int p = 0; p < kc; p++) dst.set(F, panel + 4L * (p * nr + l), b[src + p]);
+                        for (int p = 0; p < kc; p++) st[p * nr + l] = b[src + p];
                     }
                 }
+                MemorySegment.copy(st, 0, dst, F, panel, nr * kc);
             }
         }
     }
@@ -212,13 +219,12 @@ class Kernels {
         final int nr = nr(), hIn = g.h(), wIn = g.w(), ow = g.outW(), ohw = g.outH() * ow, kW = g.kW(), khw = g.kH() * kW;
         final int sh = g.strideH(), sw = g.strideW(), ph = g.padH(), pw = g.padW(), dh = g.dilationH(), dw = g.dilationW();
         final int plane = hIn * wIn;
+        float[] st = Workspace.get().stage(nr * kc);
         for (int jr = 0; jr < nc; jr += nr) {
-            long panel = (long) jr * kc * 4;
             int cols = Math.min(nr, nc - jr);
             for (int l = 0; l < nr; l++) {
-                long col = panel + 4L * l, stride = 4L * nr;
                 if (l >= cols) {
-                    for (int p = 0; p < kc; p++) dst.set(F, col + p * stride, 0f);
+                    for (int p = 0; p < kc; p++) st[p * nr + l] = 0f;
                     continue;
                 }
                 int j = j0 + jr + l, ci = j / khw, rem = j % khw, ky = rem / kW, kx = rem % kW;
@@ -227,12 +233,33 @@ class Kernels {
                     int q = p0 + pp, image = q / ohw, pix = q % ohw, oy = pix / ow, ox = pix % ow;
                     int len = Math.min(kc - pp, ow - ox);
                     int iy = oy * sh - ph + ky * dh, ix0 = ox * sw - pw + kx * dw;
-                    gatherRun(x, xBase + image * imageStride + ci * plane, iy, ix0, sw, hIn, wIn, len, dst,
-                            col + pp * stride, stride);
+                    gatherRun(x, xBase + image * imageStride + ci * plane, iy, ix0, sw, hIn, wIn, len, st, pp * nr + l, nr);
                     pp += len;
                 }
             }
+            MemorySegment.copy(st, 0, dst, F, (long) jr * kc * 4, nr * kc);
         }
+    }
+
+    /** {@link #gatherRun} into a heap array: st[d + t*step]. */
+    static void gatherRun(float[] x, int base, int iy, int ix0, int sw, int hIn, int wIn, int len,
+                          float[] st, int d, int step) {
+        if (iy < 0 || iy >= hIn) {
+            for (int t = 0; t < len; t++) st[d + t * step] = 0f;
+            return;
+        }
+        int tLo = ix0 >= 0 ? 0 : Math.min(len, (-ix0 + sw - 1) / sw);
+        int tHi = ix0 >= wIn ? 0 : Math.min(len, (wIn - ix0 + sw - 1) / sw);
+        if (tHi < tLo) tHi = tLo;
+        int t = 0;
+        for (; t < tLo; t++) st[d + t * step] = 0f;
+        int src = base + iy * wIn + ix0;
+        for (; t < tHi; t++) st[d + t * step] = x[src + t * sw];
+        for (; t < len; t++) st[d + t * step] = 0f;
+    }
+
+    static int roundUp(int x, int to) {
+        return (x + to - 1) / to * to;
     }
 
     /** Writes x[base + iy*w + ix0 + t*sw] (0 outside the image) for t in [0, len) to dst at d + t*step. */

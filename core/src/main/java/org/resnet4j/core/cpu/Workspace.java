@@ -15,6 +15,7 @@ final class Workspace {
     private MemorySegment b = MemorySegment.NULL;
     private float[] col = new float[0];
     private float[] pad = new float[0];
+    private float[] stage = new float[0];
 
     static Workspace get() {
         return LOCAL.get();
@@ -28,6 +29,12 @@ final class Workspace {
     MemorySegment packB(long floats) {
         if (b.byteSize() < floats * 4) b = Arena.ofAuto().allocate(floats * 4, 64);
         return b;
+    }
+
+    /** Heap staging for packing routines that scatter (see Kernels.packA). */
+    float[] stage(int floats) {
+        if (stage.length < floats) stage = new float[floats];
+        return stage;
     }
 
     /** The zero-padded input copy of a stride-1 convolution forward. */
