@@ -1,0 +1,110 @@
+package org.resnet4j.ops.hooks;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.resnet4j.core.Tensor;
+import org.resnet4j.ops.Module;
+import org.resnet4j.ops.ModuleHook;
+import org.resnet4j.ops.Parameter;
+
+/**
+ * Records, per module and per step, the size of its output, of the gradient arriving at it
+ * (gradOutput), of the gradient it sends back (gradInput) and of its own parameters' gradients.
+ * Off by default: nothing is measured until it is attached with {@code model.addHook(stats)}, and
+ * {@link #setEnabled(boolean)} pauses it without detaching. Each measurement is a few reductions on the
+ * tensor's own backend, so it can stay on during training.
+ *
+ * <p>Call {@link #beginStep(long)} before each training step. Parameter gradients are read right after
+ * the module's backward, i.e. as accumulated so far (as PyTorch's .grad).
+ */
+public final class GradientStats implements ModuleHook {
+
+    /** One module in one step. Fields are null when that pass did not run (e.g. eval forward only). */
+    public record ModuleStats(long step, String path, String module, TensorStats output, TensorStats gradOutput,
+                              TensorStats gradInput, Map<String, TensorStats> parameterGrads) {}
+
+    private static final class Slot {
+        String module;
+        TensorStats output, gradOutput, gradInput;
+        Map<String, TensorStats> parameterGrads = Map.of();
+    }
+
+    private final Map<Long, Map<String, Slot>> steps = new LinkedHashMap<>();
+    private long step;
+    private boolean enabled = true;
+
+    /** Starts recording under a new step number. */
+    public void beginStep(long step) {
+        this.step = step;
+    }
+
+    public long currentStep() {
+        return step;
+    }
+
+    public void setEnabled(boolean enabled) {
+        this.enabled = enabled;
+    }
+
+    public boolean isEnabled() {
+        return enabled;
+    }
+
+    private Slot slot(String path, Module module) {
+        Slot s = steps.computeIfAbsent(step, k -> new LinkedHashMap<>()).computeIfAbsent(path, k -> new Slot());
+        s.module = module.describe();
+        return s;
+    }
+
+    @Override
+    public void afterForward(String path, Module module, Tensor output) {
+        if (!enabled) return;
+        slot(path, module).output = TensorStats.of(output);
+    }
+
+    @Override
+    public void afterBackward(String path, Module module, Tensor gradOutput, Tensor gradInput) {
+        if (!enabled) return;
+        Slot s = slot(path, module);
+        s.gradOutput = TensorStats.of(gradOutput);
+        s.gradInput = gradInput == null ? null : TensorStats.of(gradInput);
+        Map<String, TensorStats> grads = new LinkedHashMap<>();
+        for (var e : module.namedParameters().entrySet()) {
+            Parameter p = e.getValue();
+            // only the module's own parameters: descendants' names contain a dot and report for themselves
+            if (!e.getKey().contains(".") && p.hasGrad()) grads.put(e.getKey(), TensorStats.of(p.grad()));
+        }
+        s.parameterGrads = Collections.unmodifiableMap(grads);
+    }
+
+    /** The recorded steps, in order. */
+    public List<Long> steps() {
+        return new ArrayList<>(steps.keySet());
+    }
+
+    /** Every module seen in {@code step}, in the order their forward finished (children before their parent). */
+    public List<ModuleStats> records(long step) {
+        List<ModuleStats> out = new ArrayList<>();
+        Map<String, Slot> m = steps.get(step);
+        if (m == null) return out;
+        for (var e : m.entrySet()) {
+            Slot s = e.getValue();
+            out.add(new ModuleStats(step, e.getKey(), s.module, s.output, s.gradOutput, s.gradInput, s.parameterGrads));
+        }
+        return out;
+    }
+
+    /** One module in one step, or null if it was not seen. */
+    public ModuleStats record(long step, String path) {
+        for (ModuleStats r : records(step)) if (r.path().equals(path)) return r;
+        return null;
+    }
+
+    /** Forgets everything recorded (the current step number stays). */
+    public void clear() {
+        steps.clear();
+    }
+}

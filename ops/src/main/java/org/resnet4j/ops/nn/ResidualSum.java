@@ -1,0 +1,43 @@
+package org.resnet4j.ops.nn;
+
+import org.resnet4j.core.Shape;
+import org.resnet4j.core.Tensor;
+
+/**
+ * The addition at the end of a residual block: out = F(x) + shortcut(x). Its backward is the reason
+ * deep residual networks train: the gradient arriving at the sum goes, unchanged, into both branches.
+ */
+public final class ResidualSum {
+
+    /** The gradients the sum sends into its two inputs. */
+    public record BranchGrads(Tensor main, Tensor shortcut) {}
+
+    private int[] outputShape;
+
+    // out (N, C, H, W) = main (N, C, H, W) + shortcut (N, C, H, W)
+    public Tensor forward(Tensor mainBranch, Tensor shortcut) {
+        if (!mainBranch.hasShape(shortcut.shape())) {
+            throw new IllegalArgumentException("ResidualSum: the main branch gives " + Shape.str(mainBranch.shape())
+                    + " but the shortcut gives " + Shape.str(shortcut.shape())
+                    + "; they must match (a shortcut that changes channels or stride needs a downsample)");
+        }
+        Checks.sameBackend("ResidualSum", "the shortcut", mainBranch, shortcut);
+        Tensor out = mainBranch.backend().zeros(mainBranch.shape());
+        mainBranch.backend().add(mainBranch, shortcut, out);
+        outputShape = out.shape();
+        return out;
+    }
+
+    // d(main + shortcut)/d(main) = d(main + shortcut)/d(shortcut) = 1: both branches receive dy itself.
+    // Sharing one tensor is safe because no layer writes into the gradient it is given.
+    public BranchGrads backward(Tensor dy) {
+        Checks.forwardDone("ResidualSum", outputShape);
+        Checks.gradShape("ResidualSum", dy, outputShape);
+        return new BranchGrads(/* main = */ dy, /* shortcut = */ dy);
+    }
+
+    @Override
+    public String toString() {
+        return "ResidualSum()";
+    }
+}
