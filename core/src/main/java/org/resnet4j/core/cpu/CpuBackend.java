@@ -229,7 +229,7 @@ public final class CpuBackend implements Backend {
     @Override
     public double sum(Tensor t) {
         float[] x = data(t);
-        return chunkedSum(x.length, i -> K.sum(x, i * CHUNK, Math.min(x.length, (i + 1) * CHUNK)));
+        return chunkedSum(x.length, i -> K.sumDouble(x, i * CHUNK, Math.min(x.length, (i + 1) * CHUNK)));
     }
 
     @Override

@@ -370,7 +370,15 @@ class Kernels {
 
     // ------------------------------------------------------------------ reductions on [from, to), fixed order
 
+    /** Sum for statistics: float32 partial sums over short blocks, added in float64. */
     double sum(float[] x, int from, int to) {
+        double s = 0;
+        for (int i = from; i < to; i++) s += x[i];
+        return s;
+    }
+
+    /** Sum accumulated in float64 throughout (the host reductions promise a double-accurate result). */
+    double sumDouble(float[] x, int from, int to) {
         double s = 0;
         for (int i = from; i < to; i++) s += x[i];
         return s;

@@ -2,6 +2,7 @@ package org.resnet4j.core.cpu;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -278,6 +279,36 @@ final class VectorKernels extends Kernels {
             s += acc.reduceLanes(VectorOperators.ADD);
         }
         return s + super.sum(x, i, to);
+    }
+
+    private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
+
+    @Override
+    double sumDouble(float[] x, int from, int to) {
+        if (D.length() * 2 != L) return super.sumDouble(x, from, to);
+        DoubleVector acc0 = DoubleVector.zero(D), acc1 = DoubleVector.zero(D);
+        int i = from;
+        for (int up = from + S.loopBound(to - from); i < up; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, i);
+            acc0 = acc0.add((DoubleVector) v.convertShape(VectorOperators.F2D, D, 0));
+            acc1 = acc1.add((DoubleVector) v.convertShape(VectorOperators.F2D, D, 1));
+        }
+        return acc0.add(acc1).reduceLanes(VectorOperators.ADD) + super.sumDouble(x, i, to);
+    }
+
+    @Override
+    double sumSq(float[] x, int from, int to) {
+        if (D.length() * 2 != L) return super.sumSq(x, from, to);
+        DoubleVector acc0 = DoubleVector.zero(D), acc1 = DoubleVector.zero(D);
+        int i = from;
+        for (int up = from + S.loopBound(to - from); i < up; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, i);
+            DoubleVector d0 = (DoubleVector) v.convertShape(VectorOperators.F2D, D, 0);
+            DoubleVector d1 = (DoubleVector) v.convertShape(VectorOperators.F2D, D, 1);
+            acc0 = d0.fma(d0, acc0);
+            acc1 = d1.fma(d1, acc1);
+        }
+        return acc0.add(acc1).reduceLanes(VectorOperators.ADD) + super.sumSq(x, i, to);
     }
 
     @Override
