@@ -62,15 +62,17 @@ final class GemmDriver {
         }
         int mr = kr.mr(), nr = kr.nr();
         int mPanels = (m + mr - 1) / mr, nPanels = (n + nr - 1) / nr;
-        // two tiles per thread balance the load; with one row block every tile repacks all of A, so fewer
-        int want = m <= MC ? threads : 2 * threads;
+        // Split rows when there are enough: every task then packs only its own rows of A, and the cheap
+        // contiguous B packing is what gets repeated. Two tiles per thread balance the load.
+        int want = 2 * threads;
         int nChunks, mChunks;
-        if (nPanels >= want) {
-            nChunks = want;
-            mChunks = 1;
-        } else if (mPanels >= want) {
+        if (m > MC && mPanels >= want) {
             nChunks = 1;
             mChunks = want;
+        } else if (nPanels >= threads) {
+            // one row block: each tile repacks all of A, so only as many tiles as threads
+            nChunks = m <= MC ? threads : Math.min(nPanels, want);
+            mChunks = 1;
         } else {
             nChunks = nPanels;
             mChunks = Math.min(mPanels, (want + nChunks - 1) / nChunks);

@@ -38,20 +38,37 @@ class Kernels {
     /** Packs op(A)[i0:i0+mc, p0:p0+kc]; A is (m, k) row-major, or (k, m) when trans. */
     void packA(float[] a, int off, int lda, boolean trans, int i0, int mc, int p0, int kc, MemorySegment dst) {
         int mr = mr(), size = roundUp(mc, mr) * kc;
-        // the scattered writes go to a heap staging array (plain stores), then one bulk copy to native memory
+        // the writes go to a heap staging array in order (plain stores), then one bulk copy to native memory
         float[] st = Workspace.get().stage(size);
+        int[] rowStart = new int[mr];
         for (int ir = 0; ir < mc; ir += mr) {
             int panel = ir * kc, rows = Math.min(mr, mc - ir);
-            for (int r = 0; r < mr; r++) {
-                int d = panel + r;
-                if (r >= rows) {
-                    for (int p = 0; p < kc; p++) st[d + p * mr] = 0f;
-                } else if (!trans) {
-                    int src = off + (i0 + ir + r) * lda + p0;
-                    for (int p = 0; p < kc; p++) st[d + p * mr] = a[src + p];
-                } else {
-                    int src = off + p0 * lda + i0 + ir + r;
-                    for (int p = 0; p < kc; p++) st[d + p * mr] = a[src + p * lda];
+            if (!trans && rows == 6 && mr == 6) {
+                // the common micro-kernel height, unrolled: six sequential read streams, one write stream
+                int s0 = off + (i0 + ir) * lda + p0, s1 = s0 + lda, s2 = s1 + lda, s3 = s2 + lda, s4 = s3 + lda, s5 = s4 + lda;
+                for (int p = 0, d = panel; p < kc; p++, d += 6) {
+                    st[d] = a[s0 + p];
+                    st[d + 1] = a[s1 + p];
+                    st[d + 2] = a[s2 + p];
+                    st[d + 3] = a[s3 + p];
+                    st[d + 4] = a[s4 + p];
+                    st[d + 5] = a[s5 + p];
+                }
+            } else if (!trans && rows == mr) {
+                for (int r = 0; r < mr; r++) rowStart[r] = off + (i0 + ir + r) * lda + p0;
+                for (int p = 0, d = panel; p < kc; p++) {
+                    for (int r = 0; r < mr; r++, d++) st[d] = a[rowStart[r] + p];
+                }
+            } else if (trans && rows == mr) {
+                for (int p = 0, d = panel, src = off + p0 * lda + i0 + ir; p < kc; p++, src += lda) {
+                    for (int r = 0; r < mr; r++, d++) st[d] = a[src + r];
+                }
+            } else {
+                for (int p = 0, d = panel; p < kc; p++) {
+                    for (int r = 0; r < mr; r++, d++) {
+                        int i = i0 + ir + r;
+                        st[d] = r >= rows ? 0f : trans ? a[off + (p0 + p) * lda + i] : a[off + i * lda + p0 + p];
+                    }
                 }
             }
         }
