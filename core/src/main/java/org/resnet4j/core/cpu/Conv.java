@@ -2,100 +2,150 @@ package org.resnet4j.core.cpu;
 
 import org.resnet4j.core.ConvGeometry;
 import org.resnet4j.core.Parallel;
+import org.resnet4j.core.cpu.GemmDriver.APacker;
+import org.resnet4j.core.cpu.GemmDriver.BPacker;
 
-/** Convolution by im2col + GEMM, per image and per group. */
+/**
+ * Convolution as GEMM. Per image and group, with K = cIn/g * kH * kW and P = outH * outW:
+ * forward y_g (cOut/g, P) = W_g (cOut/g, K) * col (K, P), where col is im2col(x) packed straight
+ * into the GEMM's B panels (never stored); a 1x1, stride-1, unpadded convolution uses x itself as B.
+ * Backward input: col = W_g^T dy_g, then col2im adds col into dx. Backward weight: dW_g (cOut/g, K)
+ * += dy (cOut/g, N*P) * col^T (N*P, K), one product whose K runs over every image in order, so the
+ * sum over images has a fixed order whatever the thread count.
+ */
 final class Conv {
+    /** Floats of the per-thread column buffer of backward-input (about 1 MiB). */
+    private static final int COL_BUDGET = 1 << 18;
+
     private Conv() {}
 
-    /** col (cInPerGroup*kH*kW, oh*ow) for image i, group gr. */
-    static void im2col(float[] x, int image, int group, ConvGeometry g, float[] col) {
-        int cpg = g.cInPerGroup(), oh = g.outH(), ow = g.outW();
-        int row = 0;
-        for (int c = 0; c < cpg; c++) {
-            int plane = ((image * g.cIn()) + group * cpg + c) * g.h() * g.w();
-            for (int ky = 0; ky < g.kH(); ky++) {
-                for (int kx = 0; kx < g.kW(); kx++, row++) {
-                    int base = row * oh * ow;
-                    for (int oy = 0; oy < oh; oy++) {
-                        int iy = oy * g.strideH() - g.padH() + ky * g.dilationH();
-                        for (int ox = 0; ox < ow; ox++) {
-                            int ix = ox * g.strideW() - g.padW() + kx * g.dilationW();
-                            col[base + oy * ow + ox] = (iy >= 0 && iy < g.h() && ix >= 0 && ix < g.w()) ? x[plane + iy * g.w() + ix] : 0f;
-                        }
-                    }
-                }
+    // y: (n, cOut, oh, ow) = conv(x: (n, cIn, h, w), w: (cOut, cIn/g, kH, kW)) + bias: (cOut)
+    static void forward(Kernels kr, float[] x, float[] w, float[] bias, ConvGeometry g, float[] y) {
+        final int groups = g.groups(), copg = g.cOutPerGroup(), cpg = g.cInPerGroup();
+        final int kk = cpg * g.kH() * g.kW(), ohw = g.outH() * g.outW(), hw = g.h() * g.w(), nr = kr.nr();
+        final boolean pointwise = g.isPointwise();
+        // tasks: (image, group, column chunk); chunks only when there are fewer images than threads
+        int perImage = g.n() * groups;
+        int chunks = Math.max(1, Math.min((ohw + nr - 1) / nr, (2 * Parallel.threads() + perImage - 1) / perImage));
+        if (perImage >= Parallel.threads()) chunks = 1;
+        final int chunkCols = GemmDriver.roundUp((ohw + chunks - 1) / chunks, nr), nChunks = chunks;
+        Parallel.forEach(perImage * nChunks, t -> {
+            int image = t / (groups * nChunks), gr = (t / nChunks) % groups, chunk = t % nChunks;
+            int j0 = chunk * chunkCols, j1 = Math.min(ohw, j0 + chunkCols);
+            if (j0 >= j1) return;
+            int xBase = (image * g.cIn() + gr * cpg) * hw;
+            int offY = (image * g.cOut() + gr * copg) * ohw;
+            APacker ap = GemmDriver.matrixA(kr, w, gr * copg * kk, kk, false);
+            BPacker bp;
+            if (pointwise) {
+                bp = GemmDriver.matrixB(kr, x, xBase, hw, false);
+            } else if (g.strideH() == 1 && g.strideW() == 1) {
+                // materialize the padding once so the packing reads contiguous runs with no bounds tests
+                int hp = g.h() + 2 * g.padH(), wp = g.w() + 2 * g.padW();
+                float[] xp = Workspace.get().pad(cpg * hp * wp);
+                padPlanes(x, xBase, cpg, g.h(), g.w(), g.padH(), g.padW(), xp);
+                bp = (p0, kc, jj, nc, dst) -> kr.packBIm2colPadded(xp, 0, hp, wp, g, p0, kc, jj, nc, dst);
+            } else {
+                bp = (p0, kc, jj, nc, dst) -> kr.packBIm2col(x, xBase, g, p0, kc, jj, nc, dst);
             }
-        }
-    }
-
-    /** dx += col2im(col) for image i, group gr. */
-    static void col2im(float[] col, int image, int group, ConvGeometry g, float[] dx) {
-        int cpg = g.cInPerGroup(), oh = g.outH(), ow = g.outW();
-        int row = 0;
-        for (int c = 0; c < cpg; c++) {
-            int plane = ((image * g.cIn()) + group * cpg + c) * g.h() * g.w();
-            for (int ky = 0; ky < g.kH(); ky++) {
-                for (int kx = 0; kx < g.kW(); kx++, row++) {
-                    int base = row * oh * ow;
-                    for (int oy = 0; oy < oh; oy++) {
-                        int iy = oy * g.strideH() - g.padH() + ky * g.dilationH();
-                        if (iy < 0 || iy >= g.h()) continue;
-                        for (int ox = 0; ox < ow; ox++) {
-                            int ix = ox * g.strideW() - g.padW() + kx * g.dilationW();
-                            if (ix >= 0 && ix < g.w()) dx[plane + iy * g.w() + ix] += col[base + oy * ow + ox];
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    static void forward(float[] x, float[] w, float[] bias, ConvGeometry g, float[] y) {
-        int groups = g.groups(), copg = g.cOutPerGroup(), kk = g.cInPerGroup() * g.kH() * g.kW();
-        int ohw = g.outH() * g.outW();
-        Parallel.forEach(g.n(), image -> {
-            float[] col = new float[kk * ohw];
-            for (int gr = 0; gr < groups; gr++) {
-                im2col(x, image, gr, g, col);
-                int offY = (image * g.cOut() + gr * copg) * ohw;
-                Gemm.sgemm(false, false, copg, ohw, kk, 1f, w, gr * copg * kk, kk, col, 0, ohw, 0f, y, offY, ohw);
-            }
+            GemmDriver.block(kr, 0, copg, j0, j1, kk, 1f, ap, bp, 0f, y, offY, ohw);
             if (bias != null) {
-                for (int co = 0; co < g.cOut(); co++) {
-                    int base = (image * g.cOut() + co) * ohw;
-                    for (int j = 0; j < ohw; j++) y[base + j] += bias[co];
+                for (int co = 0; co < copg; co++) {
+                    int row = offY + co * ohw;
+                    kr.addScalar(y, bias[gr * copg + co], row + j0, row + j1);
                 }
             }
         });
     }
 
-    static void backwardInput(float[] dy, float[] w, ConvGeometry g, float[] dx) {
-        int groups = g.groups(), copg = g.cOutPerGroup(), kk = g.cInPerGroup() * g.kH() * g.kW();
-        int ohw = g.outH() * g.outW(), chw = g.cIn() * g.h() * g.w();
-        Parallel.forEach(g.n(), image -> {
-            java.util.Arrays.fill(dx, image * chw, (image + 1) * chw, 0f);
-            float[] col = new float[kk * ohw];
-            for (int gr = 0; gr < groups; gr++) {
-                int offY = (image * g.cOut() + gr * copg) * ohw;
-                // col (kk, ohw) = W_g^T (kk, copg) * dy_g (copg, ohw)
-                Gemm.sgemm(true, false, kk, ohw, copg, 1f, w, gr * copg * kk, kk, dy, offY, ohw, 0f, col, 0, ohw);
-                col2im(col, image, gr, g, dx);
+    /** xp (c, h+2ph, w+2pw) = x planes (c, h, w) starting at x[base], surrounded by zeros. */
+    private static void padPlanes(float[] x, int base, int c, int h, int w, int ph, int pw, float[] xp) {
+        int hp = h + 2 * ph, wp = w + 2 * pw;
+        java.util.Arrays.fill(xp, 0, c * hp * wp, 0f);
+        for (int ci = 0; ci < c; ci++) {
+            for (int iy = 0; iy < h; iy++) {
+                System.arraycopy(x, base + (ci * h + iy) * w, xp, (ci * hp + iy + ph) * wp + pw, w);
             }
-        });
+        }
     }
 
-    static void backwardWeight(float[] dy, float[] x, ConvGeometry g, float[] dw) {
-        int groups = g.groups(), copg = g.cOutPerGroup(), kk = g.cInPerGroup() * g.kH() * g.kW();
-        int ohw = g.outH() * g.outW();
-        // images are summed in order 0..n-1 so the result does not depend on the thread count
-        float[] col = new float[kk * ohw];
-        for (int image = 0; image < g.n(); image++) {
+    // dx: (n, cIn, h, w) = conv_transpose(dy: (n, cOut, oh, ow), w), overwritten
+    static void backwardInput(Kernels kr, float[] dy, float[] w, ConvGeometry g, float[] dx) {
+        final int n = g.n();
+        boolean perImage = n >= Parallel.threads();
+        if (perImage) {
+            Parallel.forEach(n, image -> backwardInputImage(kr, dy, w, g, dx, image, false));
+        } else {
+            for (int image = 0; image < n; image++) backwardInputImage(kr, dy, w, g, dx, image, true);
+        }
+    }
+
+    private static void backwardInputImage(Kernels kr, float[] dy, float[] w, ConvGeometry g, float[] dx, int image,
+                                           boolean parallelGemm) {
+        final int groups = g.groups(), copg = g.cOutPerGroup(), cpg = g.cInPerGroup();
+        final int kk = cpg * g.kH() * g.kW(), oh = g.outH(), ow = g.outW(), ohw = oh * ow, hw = g.h() * g.w();
+        if (g.isPointwise()) {
             for (int gr = 0; gr < groups; gr++) {
-                im2col(x, image, gr, g, col);
-                int offY = (image * g.cOut() + gr * copg) * ohw;
-                // dW_g (copg, kk) += dy_g (copg, ohw) * col^T (ohw, kk)
-                Gemm.sgemm(false, true, copg, kk, ohw, 1f, dy, offY, ohw, col, 0, ohw, 1f, dw, gr * copg * kk, kk);
+                // dx_g (cpg, hw) = W_g^T (cpg, copg) * dy_g (copg, hw)
+                GemmDriver.sgemm(kr, true, false, cpg, hw, copg, 1f, w, gr * copg * kk, kk,
+                        dy, (image * g.cOut() + gr * copg) * ohw, ohw, 0f, dx, (image * g.cIn() + gr * cpg) * hw, hw,
+                        parallelGemm);
             }
+            return;
+        }
+        java.util.Arrays.fill(dx, image * g.cIn() * hw, (image + 1) * g.cIn() * hw, 0f);
+        int rowsPer = Math.max(1, Math.min(oh, COL_BUDGET / Math.max(1, kk * ow)));
+        float[] col = Workspace.get().col(kk * rowsPer * ow);
+        for (int gr = 0; gr < groups; gr++) {
+            int offY = (image * g.cOut() + gr * copg) * ohw;
+            int xBase = (image * g.cIn() + gr * cpg) * hw;
+            for (int oy0 = 0; oy0 < oh; oy0 += rowsPer) {
+                int rows = Math.min(rowsPer, oh - oy0), cols = rows * ow;
+                // col (kk, cols) = W_g^T (kk, copg) * dy_g[:, oy0*ow : oy0*ow + cols]
+                GemmDriver.sgemm(kr, true, false, kk, cols, copg, 1f, w, gr * copg * kk, kk,
+                        dy, offY + oy0 * ow, ohw, 0f, col, 0, cols, parallelGemm);
+                col2im(kr, col, cols, oy0, rows, g, dx, xBase);
+            }
+        }
+    }
+
+    /** dx += col2im(col) for output rows [oy0, oy0 + rows); col is (kk, rows*ow). */
+    private static void col2im(Kernels kr, float[] col, int cols, int oy0, int rows, ConvGeometry g, float[] dx, int xBase) {
+        final int kH = g.kH(), kW = g.kW(), hIn = g.h(), wIn = g.w(), ow = g.outW();
+        final int sh = g.strideH(), sw = g.strideW(), ph = g.padH(), pw = g.padW(), dh = g.dilationH(), dw = g.dilationW();
+        int r = 0;
+        for (int c = 0; c < g.cInPerGroup(); c++) {
+            int plane = xBase + c * hIn * wIn;
+            for (int ky = 0; ky < kH; ky++) {
+                for (int kx = 0; kx < kW; kx++, r++) {
+                    for (int oy = oy0; oy < oy0 + rows; oy++) {
+                        int iy = oy * sh - ph + ky * dh;
+                        if (iy < 0 || iy >= hIn) continue;
+                        int ix0 = -pw + kx * dw;
+                        int tLo = ix0 >= 0 ? 0 : Math.min(ow, (-ix0 + sw - 1) / sw);
+                        int tHi = ix0 >= wIn ? 0 : Math.min(ow, (wIn - ix0 + sw - 1) / sw);
+                        int src = r * cols + (oy - oy0) * ow, dst = plane + iy * wIn + ix0;
+                        if (sw == 1) {
+                            if (tHi > tLo) kr.accumulate(col, src + tLo, dx, dst + tLo, tHi - tLo);
+                        } else {
+                            for (int t = tLo; t < tHi; t++) dx[dst + t * sw] += col[src + t];
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    // dW: (cOut, cIn/g, kH, kW) += sum over images of dy_g * col^T, accumulating
+    static void backwardWeight(Kernels kr, float[] dy, float[] x, ConvGeometry g, float[] dw) {
+        final int groups = g.groups(), copg = g.cOutPerGroup(), cpg = g.cInPerGroup();
+        final int kk = cpg * g.kH() * g.kW(), ohw = g.outH() * g.outW(), hw = g.h() * g.w();
+        final int yStride = g.cOut() * ohw, xStride = g.cIn() * hw;
+        for (int gr = 0; gr < groups; gr++) {
+            int offY = gr * copg * ohw, xBase = gr * cpg * hw;
+            APacker ap = (i0, mc, p0, kc, dst) -> kr.packABatched(dy, offY, ohw, ohw, yStride, i0, mc, p0, kc, dst);
+            BPacker bp = (p0, kc, j0, nc, dst) -> kr.packBIm2colT(x, xBase, xStride, g, p0, kc, j0, nc, dst);
+            GemmDriver.run(kr, copg, kk, g.n() * ohw, 1f, ap, bp, 1f, dw, gr * copg * kk, kk, true);
         }
     }
 }

@@ -16,6 +16,8 @@ import org.resnet4j.core.Tensor;
  */
 public final class CpuBackend implements Backend {
     private static final CpuBackend INSTANCE = new CpuBackend();
+    /** Vector-API kernels when the module is resolved, scalar ones otherwise (see {@link Simd}). */
+    private static final Kernels K = Simd.KERNELS;
 
     public static CpuBackend get() {
         return INSTANCE;
@@ -26,6 +28,11 @@ public final class CpuBackend implements Backend {
     @Override
     public String name() {
         return "cpu";
+    }
+
+    /** Which kernels run, e.g. "vector 256-bit, micro-kernel 6x16" or "scalar". */
+    public static String kernelsDescription() {
+        return K.describe();
     }
 
     @Override
@@ -106,47 +113,78 @@ public final class CpuBackend implements Backend {
     public void gemm(boolean transA, boolean transB, int m, int n, int k, double alpha,
                      Tensor a, int offA, int lda, Tensor b, int offB, int ldb,
                      double beta, Tensor c, int offC, int ldc) {
-        Gemm.sgemm(transA, transB, m, n, k, (float) alpha, data(a), offA, lda, data(b), offB, ldb, (float) beta, data(c), offC, ldc);
+        GemmDriver.sgemm(K, transA, transB, m, n, k, (float) alpha, data(a), offA, lda, data(b), offB, ldb,
+                (float) beta, data(c), offC, ldc, true);
     }
 
     // ------------------------------------------------------------------ element-wise
 
+    /** Element-wise work is cut into fixed chunks (independent of the thread count). */
+    private static final int CHUNK = 1 << 15;
+
+    private interface RangeOp {
+        void run(int from, int to);
+    }
+
+    private static void chunked(int n, RangeOp op) {
+        int tasks = (n + CHUNK - 1) / CHUNK;
+        if (tasks <= 1) {
+            op.run(0, n);
+            return;
+        }
+        Parallel.forEach(tasks, t -> op.run(t * CHUNK, Math.min(n, (t + 1) * CHUNK)));
+    }
+
+    /** Sum of per-chunk partial results in chunk order: the same for any thread count. */
+    private static double chunkedSum(int n, java.util.function.IntToDoubleFunction chunk) {
+        int tasks = Math.max(1, (n + CHUNK - 1) / CHUNK);
+        double[] part = new double[tasks];
+        if (tasks == 1) {
+            part[0] = chunk.applyAsDouble(0);
+        } else {
+            Parallel.forEach(tasks, t -> part[t] = chunk.applyAsDouble(t));
+        }
+        double s = 0;
+        for (double v : part) s += v;
+        return s;
+    }
+
     @Override
     public void add(Tensor a, Tensor b, Tensor out) {
         float[] x = data(a), y = data(b), o = data(out);
-        for (int i = 0; i < o.length; i++) o[i] = x[i] + y[i];
+        chunked(o.length, (from, to) -> K.add(x, y, o, from, to));
     }
 
     @Override
     public void axpy(double alpha, Tensor x, Tensor y) {
         float[] xs = data(x), ys = data(y);
         float a = (float) alpha;
-        for (int i = 0; i < ys.length; i++) ys[i] += a * xs[i];
+        chunked(ys.length, (from, to) -> K.axpy(a, xs, ys, from, to));
     }
 
     @Override
     public void scale(Tensor x, double alpha, Tensor out) {
         float[] xs = data(x), o = data(out);
         float a = (float) alpha;
-        for (int i = 0; i < o.length; i++) o[i] = a * xs[i];
+        chunked(o.length, (from, to) -> K.scale(xs, a, o, from, to));
     }
 
     @Override
     public void mul(Tensor a, Tensor b, Tensor out) {
         float[] x = data(a), y = data(b), o = data(out);
-        for (int i = 0; i < o.length; i++) o[i] = x[i] * y[i];
+        chunked(o.length, (from, to) -> K.mul(x, y, o, from, to));
     }
 
     @Override
     public void relu(Tensor x, Tensor y) {
         float[] xs = data(x), ys = data(y);
-        for (int i = 0; i < ys.length; i++) ys[i] = xs[i] > 0f ? xs[i] : 0f;
+        chunked(ys.length, (from, to) -> K.relu(xs, ys, from, to));
     }
 
     @Override
     public void reluBackward(Tensor dy, Tensor y, Tensor dx) {
         float[] g = data(dy), out = data(y), d = data(dx);
-        for (int i = 0; i < d.length; i++) d[i] = out[i] > 0f ? g[i] : 0f;
+        chunked(d.length, (from, to) -> K.reluBackward(g, out, d, from, to));
     }
 
     private static int spatial(Tensor t) {
@@ -159,11 +197,15 @@ public final class CpuBackend implements Backend {
     public void addChannelBias(Tensor y, Tensor bias) {
         float[] ys = data(y), b = data(bias);
         int n = y.dim(0), c = y.dim(1), hw = spatial(y);
+        if (hw == 1) {
+            // rank-2 (n, c): each row gets the bias vector
+            for (int i = 0; i < n; i++) K.add(ys, b, ys, i * c, i * c, c);
+            return;
+        }
         Parallel.forEach(n, i -> {
             for (int ch = 0; ch < c; ch++) {
-                float v = b[ch];
                 int base = (i * c + ch) * hw;
-                for (int j = 0; j < hw; j++) ys[base + j] += v;
+                K.addScalar(ys, b[ch], base, base + hw);
             }
         });
     }
@@ -176,7 +218,7 @@ public final class CpuBackend implements Backend {
             double s = 0;
             for (int i = 0; i < n; i++) {
                 int base = (i * c + ch) * hw;
-                for (int j = 0; j < hw; j++) s += xs[base + j];
+                s += K.sum(xs, base, base + hw);
             }
             a[ch] += (float) s;
         });
@@ -186,50 +228,51 @@ public final class CpuBackend implements Backend {
 
     @Override
     public double sum(Tensor t) {
-        double s = 0;
-        for (float v : data(t)) s += v;
-        return s;
+        float[] x = data(t);
+        return chunkedSum(x.length, i -> K.sumDouble(x, i * CHUNK, Math.min(x.length, (i + 1) * CHUNK)));
     }
 
     @Override
     public double sumOfSquares(Tensor t) {
-        double s = 0;
-        for (float v : data(t)) s += (double) v * v;
-        return s;
+        float[] x = data(t);
+        return chunkedSum(x.length, i -> K.sumSq(x, i * CHUNK, Math.min(x.length, (i + 1) * CHUNK)));
     }
 
     @Override
     public double maxAbs(Tensor t) {
+        float[] x = data(t);
+        int tasks = Math.max(1, (x.length + CHUNK - 1) / CHUNK);
+        double[] part = new double[tasks];
+        Parallel.forEach(tasks, i -> part[i] = K.maxAbs(x, i * CHUNK, Math.min(x.length, (i + 1) * CHUNK)));
         double m = 0;
-        for (float v : data(t)) {
-            if (Float.isNaN(v)) return Double.NaN;
-            m = Math.max(m, Math.abs(v));
+        for (double v : part) {
+            if (Double.isNaN(v)) return Double.NaN;
+            m = Math.max(m, v);
         }
         return m;
     }
 
     @Override
     public long countNonFinite(Tensor t) {
-        long c = 0;
-        for (float v : data(t)) if (!Float.isFinite(v)) c++;
-        return c;
+        float[] x = data(t);
+        return (long) chunkedSum(x.length, i -> K.countNonFinite(x, i * CHUNK, Math.min(x.length, (i + 1) * CHUNK)));
     }
 
     // ------------------------------------------------------------------ convolution
 
     @Override
     public void conv2dForward(Tensor x, Tensor weight, Tensor bias, ConvGeometry g, Tensor y) {
-        Conv.forward(data(x), data(weight), bias == null ? null : data(bias), g, data(y));
+        Conv.forward(K, data(x), data(weight), bias == null ? null : data(bias), g, data(y));
     }
 
     @Override
     public void conv2dBackwardInput(Tensor dy, Tensor weight, ConvGeometry g, Tensor dx) {
-        Conv.backwardInput(data(dy), data(weight), g, data(dx));
+        Conv.backwardInput(K, data(dy), data(weight), g, data(dx));
     }
 
     @Override
     public void conv2dBackwardWeight(Tensor dy, Tensor x, ConvGeometry g, Tensor dWeight) {
-        Conv.backwardWeight(data(dy), data(x), g, data(dWeight));
+        Conv.backwardWeight(K, data(dy), data(x), g, data(dWeight));
     }
 
     // ------------------------------------------------------------------ batch normalization
@@ -245,27 +288,29 @@ public final class CpuBackend implements Backend {
             double s = 0;
             for (int i = 0; i < n; i++) {
                 int base = (i * c + ch) * hw;
-                for (int j = 0; j < hw; j++) s += xs[base + j];
+                s += K.sum(xs, base, base + hw);
             }
             double mu = s / m;
+            // two passes (centered second moment) so a large mean does not cancel the variance away
+            float muF = (float) mu;
             double ss = 0;
             for (int i = 0; i < n; i++) {
                 int base = (i * c + ch) * hw;
-                for (int j = 0; j < hw; j++) {
-                    double d = xs[base + j] - mu;
-                    ss += d * d;
-                }
+                ss += K.sumSqDiff(xs, muF, base, base + hw);
             }
-            double v = ss / m;
+            // correct for muF != mu exactly: sum (x - mu)^2 = sum (x - muF)^2 - m (mu - muF)^2
+            double dmu = mu - muF;
+            double v = Math.max(0.0, ss / m - dmu * dmu);
             double is = 1.0 / Math.sqrt(v + eps);
             mean[ch] = (float) mu;
             var[ch] = (float) v;
             inv[ch] = (float) is;
-            float scale = (float) (is * (ga == null ? 1.0 : ga[ch]));
-            float shift = (float) ((be == null ? 0.0 : be[ch]) - mu * is * (ga == null ? 1.0 : ga[ch]));
+            double gch = ga == null ? 1.0 : ga[ch];
+            float scale = (float) (is * gch);
+            float shift = (float) ((be == null ? 0.0 : be[ch]) - mu * is * gch);
             for (int i = 0; i < n; i++) {
                 int base = (i * c + ch) * hw;
-                for (int j = 0; j < hw; j++) ys[base + j] = xs[base + j] * scale + shift;
+                K.affine(xs, ys, scale, shift, base, base + hw);
             }
         });
     }
@@ -282,7 +327,7 @@ public final class CpuBackend implements Backend {
             float shift = (float) ((be == null ? 0.0 : be[ch]) - mean[ch] * is * gch);
             for (int i = 0; i < n; i++) {
                 int base = (i * c + ch) * hw;
-                for (int j = 0; j < hw; j++) ys[base + j] = xs[base + j] * scale + shift;
+                K.affine(xs, ys, scale, shift, base, base + hw);
             }
         });
     }
@@ -296,25 +341,25 @@ public final class CpuBackend implements Backend {
         int n = x.dim(0), c = x.dim(1), hw = spatial(x);
         double m = (double) n * hw;
         Parallel.forEach(c, ch -> {
-            double mu = mean[ch], is = inv[ch];
-            double sumDy = 0, sumDyXhat = 0;
+            float muF = mean[ch];
+            double mu = muF, is = inv[ch];
+            double sumDy = 0, sumDyXc = 0;
             for (int i = 0; i < n; i++) {
                 int base = (i * c + ch) * hw;
-                for (int j = 0; j < hw; j++) {
-                    double gy = g[base + j];
-                    sumDy += gy;
-                    sumDyXhat += gy * (xs[base + j] - mu) * is;
-                }
+                sumDy += K.sum(g, base, base + hw);
+                sumDyXc += K.sumProdCentered(g, xs, muF, base, base + hw);
             }
+            double sumDyXhat = sumDyXc * is;
             if (db != null) db[ch] += (float) sumDy;
             if (dg != null) dg[ch] += (float) sumDyXhat;
+            // dx = k (m dy - sum(dy) - xhat sum(dy xhat)) with xhat = (x - mu) is, as ka dy + kb x + kc
             double k = (ga == null ? 1.0 : ga[ch]) * is / m;
+            float ka = (float) (k * m);
+            float kb = (float) (-k * sumDyXhat * is);
+            float kc = (float) (-k * sumDy + k * sumDyXhat * is * mu);
             for (int i = 0; i < n; i++) {
                 int base = (i * c + ch) * hw;
-                for (int j = 0; j < hw; j++) {
-                    double xhat = (xs[base + j] - mu) * is;
-                    d[base + j] = (float) (k * (m * g[base + j] - sumDy - xhat * sumDyXhat));
-                }
+                K.affine2(g, xs, d, ka, kb, kc, base, base + hw);
             }
         });
     }
@@ -329,18 +374,15 @@ public final class CpuBackend implements Backend {
         Parallel.forEach(c, ch -> {
             double is = 1.0 / Math.sqrt(var[ch] + eps);
             float k = (float) (is * (ga == null ? 1.0 : ga[ch]));
-            double sumDy = 0, sumDyXhat = 0;
+            double sumDy = 0, sumDyXc = 0;
             for (int i = 0; i < n; i++) {
                 int base = (i * c + ch) * hw;
-                for (int j = 0; j < hw; j++) {
-                    double gy = g[base + j];
-                    sumDy += gy;
-                    sumDyXhat += gy * (xs[base + j] - mean[ch]) * is;
-                    d[base + j] = g[base + j] * k;
-                }
+                sumDy += K.sum(g, base, base + hw);
+                sumDyXc += K.sumProdCentered(g, xs, mean[ch], base, base + hw);
+                K.scale(g, k, d, base, base + hw);
             }
             if (db != null) db[ch] += (float) sumDy;
-            if (dg != null) dg[ch] += (float) sumDyXhat;
+            if (dg != null) dg[ch] += (float) (sumDyXc * is);
         });
     }
 
@@ -462,16 +504,7 @@ public final class CpuBackend implements Backend {
                           double dampening, boolean nesterov, double weightDecay, boolean firstStep) {
         float[] p = data(param), g = data(grad), buf = momentumBuffer == null ? null : data(momentumBuffer);
         float wd = (float) weightDecay, mom = (float) momentum, damp = (float) (1 - dampening), rate = (float) lr;
-        for (int i = 0; i < p.length; i++) {
-            float d = g[i];
-            if (wd != 0f) d = d + wd * p[i];
-            if (mom != 0f) {
-                float b = firstStep ? d : mom * buf[i] + damp * d;
-                buf[i] = b;
-                d = nesterov ? d + mom * b : b;
-            }
-            p[i] = p[i] - rate * d;
-        }
+        chunked(p.length, (from, to) -> K.sgd(p, g, buf, rate, mom, damp, nesterov, wd, firstStep, from, to));
     }
 
     @Override
@@ -485,16 +518,6 @@ public final class CpuBackend implements Backend {
         // 1 - beta in double, rounded once, as PyTorch passes it (1 - (float) 0.999 is off by 1.3e-5)
         float c1 = (float) (1 - beta1), c2 = (float) (1 - beta2);
         float decay = (float) (1 - lr * weightDecay);
-        for (int i = 0; i < p.length; i++) {
-            float gi = g[i];
-            if (wd != 0f) {
-                if (decoupledWeightDecay) p[i] *= decay;
-                else gi = gi + wd * p[i];
-            }
-            m[i] = m[i] * b1 + c1 * gi;
-            v[i] = v[i] * b2 + c2 * gi * gi;
-            float denom = (float) Math.sqrt(v[i]) / bc2Sqrt + e;
-            p[i] = p[i] - stepSize * (m[i] / denom);
-        }
+        chunked(p.length, (from, to) -> K.adam(p, g, m, v, stepSize, bc2Sqrt, b1, b2, c1, c2, e, wd, decoupledWeightDecay, decay, from, to));
     }
 }

@@ -1,0 +1,150 @@
+"""Runs the bench cases through PyTorch (2 threads) and numpy/OpenBLAS, then prints one table next to
+our JMH results (read from the JSON file JMH wrote in the same sitting).
+
+Usage: side_by_side.py JMH_JSON   (called by side_by_side.sh, which runs JMH first)
+"""
+import ctypes
+import json
+import os
+import sys
+import time
+
+GEMM_SIZES = [256, 512, 1024, 2048]
+CONVS = {
+    # name: (n, cin, hw, cout, k, stride, pad)
+    "3x3_64_64_56": (8, 64, 56, 64, 3, 1, 1),
+    "1x1_256_64_56": (8, 256, 56, 64, 1, 1, 0),
+    "3x3_128_128_28": (8, 128, 28, 128, 3, 1, 1),
+    "7x7s2_3_64_224": (8, 3, 224, 64, 7, 2, 3),
+}
+BN_SHAPES = ["8_64_56", "8_256_56", "128_16_32"]
+
+
+def best_time(fn, min_time=2.0, warmup=2):
+    """Median seconds per call over at least min_time of calls, after warm-up."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    start = time.perf_counter()
+    while time.perf_counter() - start < min_time or len(times) < 3:
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    times.sort()
+    return times[len(times) // 2]
+
+
+def conv_flops(n, cin, hw, cout, k, stride, pad):
+    out = (hw + 2 * pad - k) // stride + 1
+    return 2 * n * cout * out * out * cin * k * k
+
+
+def numpy_gemm():
+    import numpy as np
+    try:
+        lib = ctypes.CDLL("libblas.so.3")
+        lib.openblas_get_corename.restype = ctypes.c_char_p
+        lib.openblas_get_config.restype = ctypes.c_char_p
+        info = "%s, core %s, %d threads" % (lib.openblas_get_config().decode(), lib.openblas_get_corename().decode(),
+                                             lib.openblas_get_num_threads())
+    except (OSError, AttributeError):
+        info = "BLAS behind numpy is not OpenBLAS"
+    res = {}
+    rng = np.random.default_rng(0)
+    for s in GEMM_SIZES:
+        a = rng.uniform(-1, 1, (s, s)).astype(np.float32)
+        b = rng.uniform(-1, 1, (s, s)).astype(np.float32)
+        c = np.empty((s, s), np.float32)
+        t = best_time(lambda: np.matmul(a, b, out=c))
+        res["sgemm %d" % s] = 2.0 * s ** 3 / t / 1e9
+    return res, info
+
+
+def torch_cases():
+    import torch
+    torch.set_num_threads(2)
+    torch.manual_seed(0)
+    res = {}
+    with torch.no_grad():
+        for name, (n, cin, hw, cout, k, stride, pad) in CONVS.items():
+            x = torch.randn(n, cin, hw, hw)
+            conv = torch.nn.Conv2d(cin, cout, k, stride, pad, bias=False)
+            t = best_time(lambda: conv(x))
+            res["conv %s fwd" % name] = conv_flops(n, cin, hw, cout, k, stride, pad) / t / 1e9
+    for name, (n, cin, hw, cout, k, stride, pad) in CONVS.items():
+        x = torch.randn(n, cin, hw, hw, requires_grad=True)
+        conv = torch.nn.Conv2d(cin, cout, k, stride, pad, bias=False)
+        out = (hw + 2 * pad - k) // stride + 1
+        dy = torch.randn(n, cout, out, out)
+
+        def step():
+            x.grad = None
+            conv.weight.grad = None
+            conv(x).backward(dy)
+        t = best_time(step)
+        res["conv %s fwd+bwd" % name] = 3 * conv_flops(n, cin, hw, cout, k, stride, pad) / t / 1e9
+    for shape in BN_SHAPES:
+        n, c, hw = (int(v) for v in shape.split("_"))
+        x = torch.randn(n, c, hw, hw, requires_grad=True)
+        bn = torch.nn.BatchNorm2d(c)
+        dy = torch.randn(n, c, hw, hw)
+
+        def step():
+            x.grad = None
+            bn.weight.grad = None
+            bn.bias.grad = None
+            bn(x).backward(dy)
+        res["batchnorm %s fwd+bwd" % shape] = best_time(step) * 1e3
+    return res, "torch %s, %d threads" % (torch.__version__, torch.get_num_threads())
+
+
+def ours(path):
+    with open(path) as f:
+        runs = json.load(f)
+    res = {}
+    for r in runs:
+        bench = r["benchmark"].rsplit(".", 2)
+        cls, method = bench[-2], bench[-1]
+        p = r.get("params", {})
+        if cls == "GemmBench":
+            if "x" not in p["shape"]:
+                res["sgemm %s" % p["shape"]] = r["secondaryMetrics"]["gflop"]["score"]
+        elif cls == "ConvBench":
+            kind = "fwd" if method == "forward" else "fwd+bwd"
+            res["conv %s %s" % (p["conv"], kind)] = r["secondaryMetrics"]["gflop"]["score"]
+        elif cls == "BatchNormBench":
+            res["batchnorm %s fwd+bwd" % p["shape"]] = r["primaryMetric"]["score"]
+    return res
+
+
+def main():
+    mine = ours(sys.argv[1])
+    which = sys.argv[2] if len(sys.argv) > 2 else "all"
+    theirs, notes = {}, []
+    if which in ("all", "numpy"):
+        r, info = numpy_gemm()
+        theirs.update({k: (v, "numpy/OpenBLAS") for k, v in r.items()})
+        notes.append(info)
+    if which in ("all", "torch"):
+        r, info = torch_cases()
+        theirs.update({k: (v, "PyTorch") for k, v in r.items()})
+        notes.append(info)
+    print()
+    print("%-34s %12s %12s  %-15s %7s" % ("case", "ours", "theirs", "who", "ratio"))
+    for case, (their, who) in theirs.items():
+        unit = "ms" if case.startswith("batchnorm") else "GFLOP/s"
+        our = mine.get(case)
+        if our is None:
+            print("%-34s %12s %9.1f %s  %-15s %7s" % (case, "-", their, unit[:2], who, "-"))
+            continue
+        # ratio > 1 means we are faster (time ratio inverted for milliseconds)
+        ratio = their / our if unit == "ms" else our / their
+        print("%-34s %9.2f %s %9.2f %s  %-15s %6.2fx" % (case, our, unit[:2], their, unit[:2], who, ratio))
+    print()
+    print("units: GF = GFLOP/s (2*M*N*K; conv fwd+bwd counts 3x the forward), ms = milliseconds per call")
+    for n in notes:
+        print("reference: " + n)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Side by side: our JMH benchmarks, then the same cases through numpy/OpenBLAS and PyTorch (2 threads),
+# in the same sitting, printed as one table (case, ours, theirs, ratio). About 10 minutes.
+# Usage: bench/side_by_side.sh            (from anywhere; builds the bench jar if needed)
+#        JMH_ARGS="-i 5" bench/side_by_side.sh   (extra JMH options)
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+# shellcheck source=../scripts/jdk.sh
+source scripts/jdk.sh
+resnet4j_find_jdk
+resnet4j_need_maven
+PY=/usr/bin/python3
+"$PY" -c 'import numpy, torch' 2>/dev/null || {
+  echo "side_by_side needs numpy and PyTorch for $PY: apt-get install python3-numpy libopenblas0-pthread python3-torch" >&2
+  exit 1
+}
+
+JAR=bench/target/resnet4j-bench-0.1.0-SNAPSHOT.jar
+echo "building the benchmarks..." >&2
+mvn -q -B -pl bench -am package -DskipTests >&2
+
+OUT="$(mktemp -d)"
+trap 'rm -rf "$OUT"' EXIT
+# short settings so the whole comparison stays near ten minutes; every case forks one fresh JVM
+JMH_SETTINGS=(-f 1 -wi 3 -w 1 -i 5 -r 1)
+run_jmh() {
+  "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
+    -cp "$JAR:bench/target/lib/*" org.openjdk.jmh.Main "${JMH_SETTINGS[@]}" ${JMH_ARGS:-} \
+    -rf json -rff "$1" "${@:2}" >&2
+}
+echo "running JMH (ours)..." >&2
+run_jmh "$OUT/gemm.json" 'GemmBench' -p shape=256,512,1024,2048
+run_jmh "$OUT/conv.json" 'ConvBench'
+run_jmh "$OUT/bn.json" 'BatchNormBench'
+"$PY" - "$OUT" <<'PYEOF'
+import json, sys, os
+d = sys.argv[1]
+runs = []
+for f in ("gemm.json", "conv.json", "bn.json"):
+    with open(os.path.join(d, f)) as fh:
+        runs += json.load(fh)
+with open(os.path.join(d, "all.json"), "w") as fh:
+    json.dump(runs, fh)
+PYEOF
+
+echo "running numpy/OpenBLAS and PyTorch (2 threads)..." >&2
+# OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE may be set on this machine for old OpenBLAS builds; they slow a
+# current one down, so they are unset for the reference run only (the script prints the core it used).
+# The PyTorch half runs in the same process afterwards with the same environment.
+env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=2 OMP_NUM_THREADS=2 \
+  "$PY" bench/side_by_side.py "$OUT/all.json"

@@ -1,0 +1,75 @@
+package org.resnet4j.bench;
+
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+import org.resnet4j.core.ConvGeometry;
+import org.resnet4j.core.Tensor;
+import org.resnet4j.core.cpu.CpuBackend;
+
+/**
+ * Conv2d on the CPU backend at ResNet shapes, N = 8, no bias. forward counts 2*N*Cout*P*Cin*k*k
+ * FLOPs; forwardBackward runs forward, input gradient and weight gradient and counts three times that.
+ * Cases: "3x3_64_64_56" (layer1 3x3), "1x1_256_64_56" (bottleneck reduce), "3x3_128_128_28" (layer2 3x3),
+ * "7x7s2_3_64_224" (stem).
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
+public class ConvBench {
+    @Param({"3x3_64_64_56", "1x1_256_64_56", "3x3_128_128_28", "7x7s2_3_64_224"})
+    public String conv;
+
+    private final CpuBackend cpu = CpuBackend.get();
+    private ConvGeometry g;
+    private Tensor x, w, y, dy, dx, dw;
+
+    static ConvGeometry geometry(String name) {
+        return switch (name) {
+            case "3x3_64_64_56" -> ConvGeometry.of(8, 64, 56, 56, 64, 3, 1, 1, 1, 1);
+            case "1x1_256_64_56" -> ConvGeometry.of(8, 256, 56, 56, 64, 1, 1, 0, 1, 1);
+            case "3x3_128_128_28" -> ConvGeometry.of(8, 128, 28, 28, 128, 3, 1, 1, 1, 1);
+            case "7x7s2_3_64_224" -> ConvGeometry.of(8, 3, 224, 224, 64, 7, 2, 3, 1, 1);
+            default -> throw new IllegalArgumentException("unknown conv case " + name);
+        };
+    }
+
+    @Setup
+    public void setup() {
+        g = geometry(conv);
+        x = cpu.fromFloats(GemmBench.random(1, g.n() * g.cIn() * g.h() * g.w()), g.inputShape());
+        w = cpu.fromFloats(GemmBench.random(2, g.cOut() * g.cInPerGroup() * g.kH() * g.kW()), g.weightShape());
+        y = cpu.zeros(g.outputShape());
+        dy = cpu.fromFloats(GemmBench.random(3, g.n() * g.cOut() * g.outH() * g.outW()), g.outputShape());
+        dx = cpu.zeros(g.inputShape());
+        dw = cpu.zeros(g.weightShape());
+    }
+
+    @Benchmark
+    public Tensor forward(Flops flops) {
+        cpu.conv2dForward(x, w, null, g, y);
+        flops.add(g.flops());
+        return y;
+    }
+
+    @Benchmark
+    public Tensor forwardBackward(Flops flops) {
+        cpu.conv2dForward(x, w, null, g, y);
+        cpu.conv2dBackwardInput(dy, w, g, dx);
+        cpu.conv2dBackwardWeight(dy, x, g, dw);
+        flops.add(3 * g.flops());
+        return dw;
+    }
+}

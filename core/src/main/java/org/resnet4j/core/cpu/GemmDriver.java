@@ -1,0 +1,129 @@
+package org.resnet4j.core.cpu;
+
+import java.lang.foreign.MemorySegment;
+import org.resnet4j.core.Parallel;
+
+/**
+ * The BLIS loop nest around the micro-kernel: C (m x n) = alpha * op(A) op(B) + beta * C, blocked
+ * into NC columns, KC depth and MC rows, with A and B packed per block into per-thread native
+ * buffers.
+ *
+ * <p>Threads split C into disjoint tiles, never K: every C element is summed over p in order 0..k-1
+ * by exactly one task, in KC blocks whose boundaries do not depend on the tiling. So the result is
+ * bit-identical for any thread count.
+ */
+final class GemmDriver {
+    static final int KC = Integer.getInteger("resnet4j.gemm.kc", 256);
+    static final int MC = Integer.getInteger("resnet4j.gemm.mc", 144);
+    static final int NC = Integer.getInteger("resnet4j.gemm.nc", 4096);
+    /** Below this many multiply-adds a product runs on the calling thread. */
+    private static final long SERIAL_WORK = 1L << 17;
+
+    /** Packs op(A)[i0:i0+mc, p0:p0+kc] into dst in the kernels' A layout. */
+    interface APacker {
+        void pack(int i0, int mc, int p0, int kc, MemorySegment dst);
+    }
+
+    /** Packs op(B)[p0:p0+kc, j0:j0+nc] into dst in the kernels' B layout. */
+    interface BPacker {
+        void pack(int p0, int kc, int j0, int nc, MemorySegment dst);
+    }
+
+    private GemmDriver() {}
+
+    static APacker matrixA(Kernels kr, float[] a, int off, int lda, boolean trans) {
+        return (i0, mc, p0, kc, dst) -> kr.packA(a, off, lda, trans, i0, mc, p0, kc, dst);
+    }
+
+    static BPacker matrixB(Kernels kr, float[] b, int off, int ldb, boolean trans) {
+        return (p0, kc, j0, nc, dst) -> kr.packB(b, off, ldb, trans, p0, kc, j0, nc, dst);
+    }
+
+    /** The plain GEMM of the Backend contract. */
+    static void sgemm(Kernels kr, boolean transA, boolean transB, int m, int n, int k, float alpha,
+                      float[] a, int offA, int lda, float[] b, int offB, int ldb,
+                      float beta, float[] c, int offC, int ldc, boolean parallel) {
+        run(kr, m, n, k, alpha, matrixA(kr, a, offA, lda, transA), matrixB(kr, b, offB, ldb, transB),
+                beta, c, offC, ldc, parallel);
+    }
+
+    static void run(Kernels kr, int m, int n, int k, float alpha, APacker ap, BPacker bp,
+                    float beta, float[] c, int offC, int ldc, boolean parallel) {
+        if (m <= 0 || n <= 0) return;
+        if (k <= 0 || alpha == 0f) {
+            // nothing to multiply: C = beta * C, as BLAS does
+            scaleC(m, n, beta, c, offC, ldc);
+            return;
+        }
+        int threads = parallel ? Parallel.threads() : 1;
+        if (threads <= 1 || (long) m * n * k < SERIAL_WORK) {
+            block(kr, 0, m, 0, n, k, alpha, ap, bp, beta, c, offC, ldc);
+            return;
+        }
+        int mr = kr.mr(), nr = kr.nr();
+        int mPanels = (m + mr - 1) / mr, nPanels = (n + nr - 1) / nr;
+        // Split rows when there are enough: every task then packs only its own rows of A, and the cheap
+        // contiguous B packing is what gets repeated. Two tiles per thread balance the load.
+        int want = 2 * threads;
+        int nChunks, mChunks;
+        if (m > MC && mPanels >= want) {
+            nChunks = 1;
+            mChunks = want;
+        } else if (nPanels >= threads) {
+            // one row block: each tile repacks all of A, so only as many tiles as threads
+            nChunks = m <= MC ? threads : Math.min(nPanels, want);
+            mChunks = 1;
+        } else {
+            nChunks = nPanels;
+            mChunks = Math.min(mPanels, (want + nChunks - 1) / nChunks);
+        }
+        final int nc = nChunks, mch = mChunks;
+        Parallel.forEach(nc * mch, t -> {
+            int ti = t / nc, tj = t % nc;
+            int i0 = Math.min(m, (int) ((long) mPanels * ti / mch) * mr);
+            int i1 = Math.min(m, (int) ((long) mPanels * (ti + 1) / mch) * mr);
+            int j0 = Math.min(n, (int) ((long) nPanels * tj / nc) * nr);
+            int j1 = Math.min(n, (int) ((long) nPanels * (tj + 1) / nc) * nr);
+            if (i1 > i0 && j1 > j0) block(kr, i0, i1, j0, j1, k, alpha, ap, bp, beta, c, offC, ldc);
+        });
+    }
+
+    /** One task: rows [i0, i1) and columns [j0, j1) of C, all of K. */
+    static void block(Kernels kr, int i0, int i1, int j0, int j1, int k, float alpha, APacker ap, BPacker bp,
+                      float beta, float[] c, int offC, int ldc) {
+        int mr = kr.mr(), nr = kr.nr();
+        Workspace ws = Workspace.get();
+        int kcMax = Math.min(KC, k);
+        int ncMax = Math.min(NC, j1 - j0);
+        int mcMax = Math.min(MC, i1 - i0);
+        MemorySegment aBuf = ws.packA((long) roundUp(mcMax, mr) * kcMax);
+        MemorySegment bBuf = ws.packB((long) roundUp(ncMax, nr) * kcMax);
+        for (int jc = j0; jc < j1; jc += NC) {
+            int ncb = Math.min(NC, j1 - jc);
+            for (int pc = 0; pc < k; pc += KC) {
+                int kcb = Math.min(KC, k - pc);
+                bp.pack(pc, kcb, jc, ncb, bBuf);
+                for (int ic = i0; ic < i1; ic += MC) {
+                    int mcb = Math.min(MC, i1 - ic);
+                    ap.pack(ic, mcb, pc, kcb, aBuf);
+                    kr.macro(mcb, ncb, kcb, aBuf, bBuf, c, offC + ic * ldc + jc, ldc, alpha, beta, pc == 0);
+                }
+            }
+        }
+    }
+
+    static void scaleC(int m, int n, float beta, float[] c, int offC, int ldc) {
+        for (int i = 0; i < m; i++) {
+            int row = offC + i * ldc;
+            if (beta == 0f) {
+                java.util.Arrays.fill(c, row, row + n, 0f);
+            } else if (beta != 1f) {
+                for (int j = 0; j < n; j++) c[row + j] *= beta;
+            }
+        }
+    }
+
+    static int roundUp(int x, int to) {
+        return (x + to - 1) / to * to;
+    }
+}

@@ -1,0 +1,477 @@
+package org.resnet4j.core.cpu;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import org.resnet4j.core.ConvGeometry;
+
+/**
+ * The inner loops of the CPU backend, in plain scalar Java. This class is the fallback when the
+ * Vector API is not resolved, and the base of {@code VectorKernels}, which overrides the hot loops.
+ * It must never mention {@code jdk.incubator.vector}: it is loaded unconditionally.
+ *
+ * <p>Packed GEMM layout (BLIS): an A block (mc x kc) is stored as panels of {@link #mr()} rows, each
+ * panel p-major ({@code panel[p * mr + r]}); a B block (kc x nc) as panels of {@link #nr()} columns
+ * ({@code panel[p * nr + l]}). Rows and columns past the matrix edge are zero, so the micro-kernel
+ * never needs a mask.
+ *
+ * <p>Every reduction here runs in a fixed order over its range; callers split work only at
+ * boundaries that do not depend on the thread count.
+ */
+class Kernels {
+    /** Unaligned layout: no per-access alignment check (the buffers are 64-byte aligned anyway). */
+    static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
+
+    int mr() {
+        return 4;
+    }
+
+    int nr() {
+        return 8;
+    }
+
+    String describe() {
+        return "scalar";
+    }
+
+    // ------------------------------------------------------------------ GEMM packing
+
+    /** Packs op(A)[i0:i0+mc, p0:p0+kc]; A is (m, k) row-major, or (k, m) when trans. */
+    void packA(float[] a, int off, int lda, boolean trans, int i0, int mc, int p0, int kc, MemorySegment dst) {
+        int mr = mr(), size = roundUp(mc, mr) * kc;
+        // the writes go to a heap staging array in order (plain stores), then one bulk copy to native memory
+        float[] st = Workspace.get().stage(size);
+        int[] rowStart = new int[mr];
+        for (int ir = 0; ir < mc; ir += mr) {
+            int panel = ir * kc, rows = Math.min(mr, mc - ir);
+            if (!trans && rows == 6 && mr == 6) {
+                // the common micro-kernel height, unrolled: six sequential read streams, one write stream
+                int s0 = off + (i0 + ir) * lda + p0, s1 = s0 + lda, s2 = s1 + lda, s3 = s2 + lda, s4 = s3 + lda, s5 = s4 + lda;
+                for (int p = 0, d = panel; p < kc; p++, d += 6) {
+                    st[d] = a[s0 + p];
+                    st[d + 1] = a[s1 + p];
+                    st[d + 2] = a[s2 + p];
+                    st[d + 3] = a[s3 + p];
+                    st[d + 4] = a[s4 + p];
+                    st[d + 5] = a[s5 + p];
+                }
+            } else if (!trans && rows == mr) {
+                for (int r = 0; r < mr; r++) rowStart[r] = off + (i0 + ir + r) * lda + p0;
+                for (int p = 0, d = panel; p < kc; p++) {
+                    for (int r = 0; r < mr; r++, d++) st[d] = a[rowStart[r] + p];
+                }
+            } else if (trans && rows == mr) {
+                for (int p = 0, d = panel, src = off + p0 * lda + i0 + ir; p < kc; p++, src += lda) {
+                    for (int r = 0; r < mr; r++, d++) st[d] = a[src + r];
+                }
+            } else {
+                for (int p = 0, d = panel; p < kc; p++) {
+                    for (int r = 0; r < mr; r++, d++) {
+                        int i = i0 + ir + r;
+                        st[d] = r >= rows ? 0f : trans ? a[off + (p0 + p) * lda + i] : a[off + i * lda + p0 + p];
+                    }
+                }
+            }
+        }
+        MemorySegment.copy(st, 0, dst, F, 0, size);
+    }
+
+    /**
+     * Packs A[i0:i0+mc, p0:p0+kc] where K runs over a batch: A[i][p] = a[off + (p / len) * stride + i * lda
+     * + p % len]. The weight gradient uses it to sum over every image's pixels in one product.
+     */
+    void packABatched(float[] a, int off, int lda, int len, int stride, int i0, int mc, int p0, int kc, MemorySegment dst) {
+        int mr = mr(), size = roundUp(mc, mr) * kc;
+        float[] st = Workspace.get().stage(size);
+        for (int ir = 0; ir < mc; ir += mr) {
+            int panel = ir * kc, rows = Math.min(mr, mc - ir);
+            for (int r = 0; r < mr; r++) {
+                int d = panel + r;
+                if (r >= rows) {
+                    for (int p = 0; p < kc; p++) st[d + p * mr] = 0f;
+                    continue;
+                }
+                int p = 0;
+                while (p < kc) {
+                    int q = p0 + p, item = q / len, at = q % len, run = Math.min(kc - p, len - at);
+                    int src = off + item * stride + (i0 + ir + r) * lda + at;
+                    for (int t = 0; t < run; t++) st[d + (p + t) * mr] = a[src + t];
+                    p += run;
+                }
+            }
+        }
+        MemorySegment.copy(st, 0, dst, F, 0, size);
+    }
+
+    /** Packs op(B)[p0:p0+kc, j0:j0+nc]; B is (k, n) row-major, or (n, k) when trans. */
+    void packB(float[] b, int off, int ldb, boolean trans, int p0, int kc, int j0, int nc, MemorySegment dst) {
+        int nr = nr();
+        float[] st = trans ? Workspace.get().stage(nr * kc) : null;
+        for (int jr = 0; jr < nc; jr += nr) {
+            long panel = (long) jr * kc * 4;
+            int cols = Math.min(nr, nc - jr);
+            if (!trans) {
+                for (int p = 0; p < kc; p++) {
+                    long d = panel + 4L * p * nr;
+                    int src = off + (p0 + p) * ldb + j0 + jr;
+                    if (cols == nr) {
+                        copyRow(b, src, dst, d);
+                    } else {
+                        for (int l = 0; l < cols; l++) dst.set(F, d + 4L * l, b[src + l]);
+                        for (int l = cols; l < nr; l++) dst.set(F, d + 4L * l, 0f);
+                    }
+                }
+            } else {
+                for (int l = 0; l < nr; l++) {
+                    if (l >= cols) {
+                        for (int p = 0; p < kc; p++) st[p * nr + l] = 0f;
+                    } else {
+                        int src = off + (j0 + jr + l) * ldb + p0;
+                        for (int p = 0; p < kc; p++) st[p * nr + l] = b[src + p];
+                    }
+                }
+                MemorySegment.copy(st, 0, dst, F, panel, nr * kc);
+            }
+        }
+    }
+
+    /** Copies nr() floats from x[src] to dst at byte offset d. */
+    void copyRow(float[] x, int src, MemorySegment dst, long d) {
+        for (int l = 0, nr = nr(); l < nr; l++) dst.set(F, d + 4L * l, x[src + l]);
+    }
+
+    /**
+     * Packs rows [p0, p0+kc) and columns [j0, j0+nc) of the im2col matrix of one image and group
+     * without building it: row p = (c, ky, kx) of the kernel, column j = (oy, ox) of the output,
+     * value x[c][oy*sh - ph + ky*dh][ox*sw - pw + kx*dw] or 0 in the padding. xBase is the offset of
+     * channel 0 of the group in x.
+     */
+    void packBIm2col(float[] x, int xBase, ConvGeometry g, int p0, int kc, int j0, int nc, MemorySegment dst) {
+        final int nr = nr(), hIn = g.h(), wIn = g.w(), ow = g.outW(), kW = g.kW(), khw = g.kH() * kW;
+        final int sh = g.strideH(), sw = g.strideW(), ph = g.padH(), pw = g.padW(), dh = g.dilationH(), dw = g.dilationW();
+        final int plane = hIn * wIn;
+        for (int jr = 0; jr < nc; jr += nr) {
+            long panel = (long) jr * kc * 4;
+            int jStart = j0 + jr, cols = Math.min(nr, nc - jr);
+            int oyA = jStart / ow, oxA = jStart % ow;
+            boolean oneRun = cols == nr && sw == 1 && oxA + nr <= ow;
+            int ci = p0 / khw, rem = p0 % khw, ky = rem / kW, kx = rem % kW;
+            for (int pp = 0; pp < kc; pp++) {
+                long d = panel + 4L * pp * nr;
+                int base = xBase + ci * plane;
+                int iyA = oyA * sh - ph + ky * dh, ixA = oxA * sw - pw + kx * dw;
+                if (oneRun && iyA >= 0 && iyA < hIn && ixA >= 0 && ixA + nr <= wIn) {
+                    copyRow(x, base + iyA * wIn + ixA, dst, d);
+                } else {
+                    int l = 0, oy = oyA, ox = oxA;
+                    while (l < cols) {
+                        int len = Math.min(cols - l, ow - ox);
+                        int iy = oy * sh - ph + ky * dh, ix0 = ox * sw - pw + kx * dw;
+                        gatherRun(x, base, iy, ix0, sw, hIn, wIn, len, dst, d + 4L * l, 4L);
+                        l += len;
+                        oy++;
+                        ox = 0;
+                    }
+                    for (; l < nr; l++) dst.set(F, d + 4L * l, 0f);
+                }
+                if (++kx == kW) {
+                    kx = 0;
+                    if (++ky == g.kH()) {
+                        ky = 0;
+                        ci++;
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The im2col packing of a stride-1 convolution from a zero-padded copy of the input (planes of
+     * hp x wp, channel 0 of the group at xpBase): with the padding materialized every read is valid,
+     * and the source of output column j for kernel position (c, ky, kx) is
+     * {@code xp[xpBase + c*hp*wp + (oy+ky*dh)*wp + ox + kx*dw]}, so consecutive columns on one output row
+     * are consecutive floats.
+     */
+    void packBIm2colPadded(float[] xp, int xpBase, int hp, int wp, ConvGeometry g, int p0, int kc, int j0, int nc,
+                           MemorySegment dst) {
+        final int nr = nr(), ow = g.outW(), kW = g.kW(), khw = g.kH() * kW, dh = g.dilationH(), dw = g.dilationW();
+        final int plane = hp * wp;
+        int[] off = new int[nr];
+        for (int jr = 0; jr < nc; jr += nr) {
+            long panel = (long) jr * kc * 4;
+            int cols = Math.min(nr, nc - jr);
+            for (int l = 0; l < cols; l++) {
+                int j = j0 + jr + l;
+                off[l] = (j / ow) * wp + j % ow;
+            }
+            int ci = p0 / khw, rem = p0 % khw, ky = rem / kW, kx = rem % kW;
+            for (int pp = 0; pp < kc; pp++) {
+                long d = panel + 4L * pp * nr;
+                int shift = xpBase + ci * plane + ky * dh * wp + kx * dw;
+                packPaddedRow(xp, shift, off, cols, wp - ow, dst, d);
+                if (++kx == kW) {
+                    kx = 0;
+                    if (++ky == g.kH()) {
+                        ky = 0;
+                        ci++;
+                    }
+                }
+            }
+        }
+    }
+
+    /** dst lane l = xp[shift + off[l]] for l < cols, zero after; gap = wp - ow (the jump at a row end). */
+    void packPaddedRow(float[] xp, int shift, int[] off, int cols, int gap, MemorySegment dst, long d) {
+        int nr = nr(), l = 0;
+        for (; l < cols; l++) dst.set(F, d + 4L * l, xp[shift + off[l]]);
+        for (; l < nr; l++) dst.set(F, d + 4L * l, 0f);
+    }
+
+    /**
+     * Packs the transposed im2col matrix of a whole batch (what the weight gradient multiplies by):
+     * row p = (image, oy, ox) over all images in order, column j = kernel position (c, ky, kx).
+     * xBase is the offset of channel 0 of the group in image 0; images are imageStride apart.
+     */
+    void packBIm2colT(float[] x, int xBase, int imageStride, ConvGeometry g, int p0, int kc, int j0, int nc,
+                      MemorySegment dst) {
+        final int nr = nr(), hIn = g.h(), wIn = g.w(), ow = g.outW(), ohw = g.outH() * ow, kW = g.kW(), khw = g.kH() * kW;
+        final int sh = g.strideH(), sw = g.strideW(), ph = g.padH(), pw = g.padW(), dh = g.dilationH(), dw = g.dilationW();
+        final int plane = hIn * wIn;
+        float[] st = Workspace.get().stage(nr * kc);
+        for (int jr = 0; jr < nc; jr += nr) {
+            int cols = Math.min(nr, nc - jr);
+            for (int l = 0; l < nr; l++) {
+                if (l >= cols) {
+                    for (int p = 0; p < kc; p++) st[p * nr + l] = 0f;
+                    continue;
+                }
+                int j = j0 + jr + l, ci = j / khw, rem = j % khw, ky = rem / kW, kx = rem % kW;
+                int pp = 0;
+                while (pp < kc) {
+                    int q = p0 + pp, image = q / ohw, pix = q % ohw, oy = pix / ow, ox = pix % ow;
+                    int len = Math.min(kc - pp, ow - ox);
+                    int iy = oy * sh - ph + ky * dh, ix0 = ox * sw - pw + kx * dw;
+                    gatherRun(x, xBase + image * imageStride + ci * plane, iy, ix0, sw, hIn, wIn, len, st, pp * nr + l, nr);
+                    pp += len;
+                }
+            }
+            MemorySegment.copy(st, 0, dst, F, (long) jr * kc * 4, nr * kc);
+        }
+    }
+
+    /** {@link #gatherRun} into a heap array: st[d + t*step]. */
+    static void gatherRun(float[] x, int base, int iy, int ix0, int sw, int hIn, int wIn, int len,
+                          float[] st, int d, int step) {
+        if (iy < 0 || iy >= hIn) {
+            for (int t = 0; t < len; t++) st[d + t * step] = 0f;
+            return;
+        }
+        int tLo = ix0 >= 0 ? 0 : Math.min(len, (-ix0 + sw - 1) / sw);
+        int tHi = ix0 >= wIn ? 0 : Math.min(len, (wIn - ix0 + sw - 1) / sw);
+        if (tHi < tLo) tHi = tLo;
+        int t = 0;
+        for (; t < tLo; t++) st[d + t * step] = 0f;
+        int src = base + iy * wIn + ix0;
+        for (; t < tHi; t++) st[d + t * step] = x[src + t * sw];
+        for (; t < len; t++) st[d + t * step] = 0f;
+    }
+
+    static int roundUp(int x, int to) {
+        return (x + to - 1) / to * to;
+    }
+
+    /** Writes x[base + iy*w + ix0 + t*sw] (0 outside the image) for t in [0, len) to dst at d + t*step. */
+    static void gatherRun(float[] x, int base, int iy, int ix0, int sw, int hIn, int wIn, int len,
+                          MemorySegment dst, long d, long step) {
+        if (iy < 0 || iy >= hIn) {
+            for (int t = 0; t < len; t++) dst.set(F, d + t * step, 0f);
+            return;
+        }
+        // t is inside when 0 <= ix0 + t*sw < wIn
+        int tLo = ix0 >= 0 ? 0 : Math.min(len, (-ix0 + sw - 1) / sw);
+        int tHi = ix0 >= wIn ? 0 : Math.min(len, (wIn - ix0 + sw - 1) / sw);
+        if (tHi < tLo) tHi = tLo;
+        int t = 0;
+        for (; t < tLo; t++) dst.set(F, d + t * step, 0f);
+        int src = base + iy * wIn + ix0;
+        for (; t < tHi; t++) dst.set(F, d + t * step, x[src + t * sw]);
+        for (; t < len; t++) dst.set(F, d + t * step, 0f);
+    }
+
+    // ------------------------------------------------------------------ GEMM macro-kernel
+
+    /**
+     * C[0:mc, 0:nc] (at c[offC], row stride ldc) gets the product of a packed A block and a packed B
+     * block: on the first K block C = alpha*AB + beta*C (C not read when beta == 0), on later blocks
+     * C += alpha*AB. Each element's sum over p runs in order, whatever the tiling.
+     */
+    void macro(int mc, int nc, int kc, MemorySegment a, MemorySegment b, float[] c, int offC, int ldc,
+               float alpha, float beta, boolean first) {
+        int mr = mr(), nr = nr();
+        for (int jr = 0; jr < nc; jr += nr) {
+            long bp = (long) jr * kc * 4;
+            int cols = Math.min(nr, nc - jr);
+            for (int ir = 0; ir < mc; ir += mr) {
+                long ap = (long) ir * kc * 4;
+                int rows = Math.min(mr, mc - ir);
+                for (int r = 0; r < rows; r++) {
+                    for (int l = 0; l < cols; l++) {
+                        float acc = 0f;
+                        for (int p = 0; p < kc; p++) {
+                            acc = Math.fma(a.get(F, ap + 4L * (p * mr + r)), b.get(F, bp + 4L * (p * nr + l)), acc);
+                        }
+                        int idx = offC + (ir + r) * ldc + jr + l;
+                        c[idx] = update(acc, c, idx, alpha, beta, first);
+                    }
+                }
+            }
+        }
+    }
+
+    static float update(float acc, float[] c, int idx, float alpha, float beta, boolean first) {
+        if (!first) return Math.fma(acc, alpha, c[idx]);
+        if (beta == 0f) return acc * alpha;
+        return Math.fma(acc, alpha, c[idx] * beta);
+    }
+
+    // ------------------------------------------------------------------ element-wise on [from, to)
+
+    void add(float[] a, float[] b, float[] o, int from, int to) {
+        for (int i = from; i < to; i++) o[i] = a[i] + b[i];
+    }
+
+    /** o[oOff + t] = a[aOff + t] + b[t] for t in [0, len): adds a vector to one row. */
+    void add(float[] a, float[] b, float[] o, int aOff, int oOff, int len) {
+        for (int t = 0; t < len; t++) o[oOff + t] = a[aOff + t] + b[t];
+    }
+
+    void axpy(float alpha, float[] x, float[] y, int from, int to) {
+        for (int i = from; i < to; i++) y[i] = Math.fma(alpha, x[i], y[i]);
+    }
+
+    void scale(float[] x, float alpha, float[] o, int from, int to) {
+        for (int i = from; i < to; i++) o[i] = alpha * x[i];
+    }
+
+    void mul(float[] a, float[] b, float[] o, int from, int to) {
+        for (int i = from; i < to; i++) o[i] = a[i] * b[i];
+    }
+
+    /** y = x where x &gt; 0, else 0 (so NaN and -0 give 0, as the comparison says). */
+    void relu(float[] x, float[] y, int from, int to) {
+        for (int i = from; i < to; i++) y[i] = x[i] > 0f ? x[i] : 0f;
+    }
+
+    void reluBackward(float[] dy, float[] y, float[] dx, int from, int to) {
+        for (int i = from; i < to; i++) dx[i] = y[i] > 0f ? dy[i] : 0f;
+    }
+
+    /** dst[d + t] += src[s + t] for t in [0, len). */
+    void accumulate(float[] src, int s, float[] dst, int d, int len) {
+        for (int t = 0; t < len; t++) dst[d + t] += src[s + t];
+    }
+
+    /** y[i] += v. */
+    void addScalar(float[] y, float v, int from, int to) {
+        for (int i = from; i < to; i++) y[i] += v;
+    }
+
+    /** y = x * scale + shift (one fused multiply-add per element). */
+    void affine(float[] x, float[] y, float scale, float shift, int from, int to) {
+        for (int i = from; i < to; i++) y[i] = Math.fma(x[i], scale, shift);
+    }
+
+    /** dx = ka*dy + kb*x + kc, the batch-norm input gradient rewritten as one affine map per channel. */
+    void affine2(float[] dy, float[] x, float[] dx, float ka, float kb, float kc, int from, int to) {
+        for (int i = from; i < to; i++) dx[i] = Math.fma(ka, dy[i], Math.fma(kb, x[i], kc));
+    }
+
+    // ------------------------------------------------------------------ reductions on [from, to), fixed order
+
+    /** Sum for statistics: float32 partial sums over short blocks, added in float64. */
+    double sum(float[] x, int from, int to) {
+        double s = 0;
+        for (int i = from; i < to; i++) s += x[i];
+        return s;
+    }
+
+    /** Sum accumulated in float64 throughout (the host reductions promise a double-accurate result). */
+    double sumDouble(float[] x, int from, int to) {
+        double s = 0;
+        for (int i = from; i < to; i++) s += x[i];
+        return s;
+    }
+
+    double sumSq(float[] x, int from, int to) {
+        double s = 0;
+        for (int i = from; i < to; i++) s += (double) x[i] * x[i];
+        return s;
+    }
+
+    /** Sum of (x - mu)^2. */
+    double sumSqDiff(float[] x, float mu, int from, int to) {
+        double s = 0;
+        for (int i = from; i < to; i++) {
+            double d = x[i] - mu;
+            s += d * d;
+        }
+        return s;
+    }
+
+    /** Sum of dy * (x - mu). */
+    double sumProdCentered(float[] dy, float[] x, float mu, int from, int to) {
+        double s = 0;
+        for (int i = from; i < to; i++) s += (double) dy[i] * (x[i] - mu);
+        return s;
+    }
+
+    /** Max of |x|, NaN if any element is NaN. */
+    double maxAbs(float[] x, int from, int to) {
+        float m = 0f;
+        for (int i = from; i < to; i++) {
+            float v = x[i];
+            if (v != v) return Double.NaN;
+            m = Math.max(m, Math.abs(v));
+        }
+        return m;
+    }
+
+    long countNonFinite(float[] x, int from, int to) {
+        long c = 0;
+        for (int i = from; i < to; i++) if (!Float.isFinite(x[i])) c++;
+        return c;
+    }
+
+    // ------------------------------------------------------------------ optimizers on [from, to)
+
+    void sgd(float[] p, float[] g, float[] buf, float rate, float mom, float damp, boolean nesterov, float wd,
+             boolean firstStep, int from, int to) {
+        for (int i = from; i < to; i++) {
+            float d = g[i];
+            if (wd != 0f) d = d + wd * p[i];
+            if (mom != 0f) {
+                float b = firstStep ? d : mom * buf[i] + damp * d;
+                buf[i] = b;
+                d = nesterov ? d + mom * b : b;
+            }
+            p[i] = p[i] - rate * d;
+        }
+    }
+
+    void adam(float[] p, float[] g, float[] m, float[] v, float stepSize, float bc2Sqrt, float b1, float b2, float c1, float c2, float e,
+              float wd, boolean decoupled, float decay, int from, int to) {
+        float ob1 = c1, ob2 = c2; // 1 - beta rounded once from double, as PyTorch
+        for (int i = from; i < to; i++) {
+            float gi = g[i];
+            if (wd != 0f) {
+                if (decoupled) p[i] *= decay;
+                else gi = gi + wd * p[i];
+            }
+            float mi = m[i] * b1 + ob1 * gi;
+            float vi = v[i] * b2 + ob2 * gi * gi;
+            m[i] = mi;
+            v[i] = vi;
+            float denom = (float) Math.sqrt(vi) / bc2Sqrt + e;
+            p[i] = p[i] - stepSize * (mi / denom);
+        }
+    }
+}

@@ -1,0 +1,50 @@
+package org.resnet4j.core.cpu;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Per-thread scratch memory, grown on demand and kept: packed GEMM panels live in 64-byte-aligned
+ * native segments (the micro-kernel reads them faster than a float[]), and convolution's column
+ * buffer is a float[] reused across calls, so a training step allocates no big buffers.
+ */
+final class Workspace {
+    private static final ThreadLocal<Workspace> LOCAL = ThreadLocal.withInitial(Workspace::new);
+
+    private MemorySegment a = MemorySegment.NULL;
+    private MemorySegment b = MemorySegment.NULL;
+    private float[] col = new float[0];
+    private float[] pad = new float[0];
+    private float[] stage = new float[0];
+
+    static Workspace get() {
+        return LOCAL.get();
+    }
+
+    MemorySegment packA(long floats) {
+        if (a.byteSize() < floats * 4) a = Arena.ofAuto().allocate(floats * 4, 64);
+        return a;
+    }
+
+    MemorySegment packB(long floats) {
+        if (b.byteSize() < floats * 4) b = Arena.ofAuto().allocate(floats * 4, 64);
+        return b;
+    }
+
+    /** Heap staging for packing routines that scatter (see Kernels.packA). */
+    float[] stage(int floats) {
+        if (stage.length < floats) stage = new float[floats];
+        return stage;
+    }
+
+    /** The zero-padded input copy of a stride-1 convolution forward. */
+    float[] pad(int floats) {
+        if (pad.length < floats) pad = new float[floats];
+        return pad;
+    }
+
+    float[] col(int floats) {
+        if (col.length < floats) col = new float[floats];
+        return col;
+    }
+}

@@ -1,0 +1,99 @@
+package org.resnet4j.core.cpu;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Arrays;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.api.Test;
+import org.resnet4j.core.Parallel;
+import org.resnet4j.core.Tensor;
+import java.util.stream.Stream;
+
+/**
+ * SGEMM against a float64 triple loop. Tolerance 1e-5 normwise: inputs are uniform in [-1, 1], so the
+ * float32 rounding of a length-k dot product with fused multiply-adds grows like sqrt(k) * 2^-24
+ * (about 1e-6 at k = 2000); 1e-5 leaves a margin of ten while any indexing or packing bug gives O(1).
+ */
+class GemmTest {
+    private static final CpuBackend CPU = CpuBackend.get();
+    private static final int DEFAULT_THREADS = Parallel.threads();
+
+    @AfterEach
+    void restoreThreads() {
+        Parallel.setThreads(DEFAULT_THREADS);
+    }
+
+    static Stream<Arguments> shapes() {
+        int[][] mnk = {
+            {1, 1, 1}, {3, 3, 3}, {7, 7, 7}, {17, 17, 17}, {63, 63, 63}, {129, 129, 129}, {257, 257, 257},
+            {1, 257, 3}, {130, 7, 300}, {5, 300, 2}, {300, 1, 17}, {6, 16, 1}, {12, 32, 513}, {149, 67, 31}
+        };
+        Stream.Builder<Arguments> s = Stream.builder();
+        for (int[] d : mnk) {
+            for (int t = 0; t < 4; t++) s.add(Arguments.of(d[0], d[1], d[2], (t & 1) != 0, (t & 2) != 0));
+        }
+        return s.build();
+    }
+
+    @ParameterizedTest(name = "m={0} n={1} k={2} transA={3} transB={4}")
+    @MethodSource("shapes")
+    void matchesDoubleReference(int m, int n, int k, boolean ta, boolean tb) {
+        int lda = (ta ? m : k) + 3, ldb = (tb ? k : n) + 2, ldc = n + 5;
+        int offA = 7, offB = 5, offC = 11;
+        float[] a = Ref.random(1, offA + (ta ? k : m) * lda);
+        float[] b = Ref.random(2, offB + (tb ? n : k) * ldb);
+        float[] c = Ref.random(3, offC + m * ldc);
+        double alpha = 0.75, beta = -1.25;
+        double[] expected = Ref.gemm(ta, tb, m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc);
+        Tensor tc = CPU.fromFloats(c, c.length);
+        CPU.gemm(ta, tb, m, n, k, alpha, CPU.fromFloats(a, a.length), offA, lda, CPU.fromFloats(b, b.length), offB, ldb,
+                beta, tc, offC, ldc);
+        float[] got = tc.toFloats();
+        Ref.assertClose(got, expected, 1e-5, "gemm " + m + "x" + n + "x" + k);
+        // elements outside C's rows/columns (padding of ldc, the offset) must be untouched
+        for (int i = 0; i < got.length; i++) {
+            int row = (i - offC) / ldc, col = (i - offC) % ldc;
+            if (i < offC || row >= m || col >= n) assertThat(got[i]).as("untouched element %d", i).isEqualTo(c[i]);
+        }
+    }
+
+    @Test
+    void betaZeroDoesNotReadC() {
+        for (int[] d : new int[][] {{1, 1, 1}, {7, 33, 5}, {150, 70, 260}}) {
+            int m = d[0], n = d[1], k = d[2];
+            float[] a = Ref.random(4, m * k), b = Ref.random(5, k * n);
+            float[] c = new float[m * n];
+            Arrays.fill(c, Float.NaN);
+            double[] expected = Ref.gemm(false, false, m, n, k, 2.0, a, 0, k, b, 0, n, 0.0, new float[m * n], 0, n);
+            Tensor tc = CPU.fromFloats(c, m, n);
+            CPU.gemm(false, false, m, n, k, 2.0, CPU.fromFloats(a, m, k), 0, k, CPU.fromFloats(b, k, n), 0, n, 0.0, tc, 0, n);
+            Ref.assertClose(tc.toFloats(), expected, 1e-5, "beta=0 with NaN in C");
+        }
+    }
+
+    @Test
+    void kZeroScalesC() {
+        float[] c = {1, 2, 3, 4};
+        Tensor tc = CPU.fromFloats(c, 2, 2);
+        Tensor empty = CPU.zeros(1);
+        CPU.gemm(false, false, 2, 2, 0, 1.0, empty, 0, 1, empty, 0, 1, 0.5, tc, 0, 2);
+        assertThat(tc.toFloats()).containsExactly(0.5f, 1f, 1.5f, 2f);
+    }
+
+    @Test
+    void bitIdenticalForOneAndTwoThreads() {
+        int m = 203, n = 517, k = 389;
+        float[] a = Ref.random(6, m * k), b = Ref.random(7, k * n), c0 = Ref.random(8, m * n);
+        float[][] results = new float[2][];
+        for (int t = 1; t <= 2; t++) {
+            Parallel.setThreads(t);
+            Tensor tc = CPU.fromFloats(c0, m, n);
+            CPU.gemm(false, true, m, n, k, 1.0, CPU.fromFloats(a, m, k), 0, k, CPU.fromFloats(b, n, k), 0, k, 0.5, tc, 0, n);
+            results[t - 1] = tc.toFloats();
+        }
+        assertThat(results[1]).isEqualTo(results[0]);
+    }
+}

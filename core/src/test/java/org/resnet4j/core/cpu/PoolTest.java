@@ -1,0 +1,93 @@
+package org.resnet4j.core.cpu;
+
+import org.junit.jupiter.api.Test;
+import org.resnet4j.core.PoolGeometry;
+import org.resnet4j.core.Tensor;
+
+/**
+ * Pooling against float64 loops written from PyTorch's definitions. Max pooling is exact (a copy);
+ * averages are float32 sums of at most 9 terms: 1e-6 normwise.
+ */
+class PoolTest {
+    private static final CpuBackend CPU = CpuBackend.get();
+
+    @Test
+    void maxPoolForwardAndBackward() {
+        for (PoolGeometry g : new PoolGeometry[] {
+            PoolGeometry.max(2, 3, 9, 11, 3, 2, 1, false), PoolGeometry.max(1, 2, 8, 7, 2, 2, 0, true),
+            new PoolGeometry(1, 2, 9, 9, 3, 2, 2, 1, 1, 1, 2, 1, false, true, 0)}) {
+            float[] x = Ref.random(81, g.n() * g.c() * g.h() * g.w()), dy = Ref.random(82, g.n() * g.c() * g.outH() * g.outW());
+            int oh = g.outH(), ow = g.outW(), hw = g.h() * g.w();
+            double[] y = new double[dy.length], dx = new double[x.length];
+            for (int pl = 0; pl < g.n() * g.c(); pl++) for (int oy = 0; oy < oh; oy++) for (int ox = 0; ox < ow; ox++) {
+                int best = -1;
+                for (int ky = 0; ky < g.kH(); ky++) for (int kx = 0; kx < g.kW(); kx++) {
+                    int iy = oy * g.strideH() - g.padH() + ky * g.dilationH(), ix = ox * g.strideW() - g.padW() + kx * g.dilationW();
+                    if (iy < 0 || iy >= g.h() || ix < 0 || ix >= g.w()) continue;
+                    int i = pl * hw + iy * g.w() + ix;
+                    if (best < 0 || x[i] > x[best]) best = i;
+                }
+                int o = (pl * oh + oy) * ow + ox;
+                y[o] = x[best];
+                dx[best] += dy[o];
+            }
+            Tensor ty = CPU.zeros(g.outputShape()), tdx = CPU.zeros(g.inputShape());
+            CPU.maxPool2dForward(CPU.fromFloats(x, g.inputShape()), g, ty);
+            CPU.maxPool2dBackward(CPU.fromFloats(dy, g.outputShape()), CPU.fromFloats(x, g.inputShape()), g, tdx);
+            Ref.assertClose(ty.toFloats(), y, 0, "max pool " + g);
+            Ref.assertClose(tdx.toFloats(), dx, 1e-6, "max pool backward " + g);
+        }
+    }
+
+    @Test
+    void avgPoolForwardAndBackward() {
+        for (PoolGeometry g : new PoolGeometry[] {
+            PoolGeometry.avg(2, 3, 9, 11, 3, 2, 1, false, true), PoolGeometry.avg(1, 2, 8, 7, 3, 2, 1, true, false),
+            new PoolGeometry(1, 2, 6, 6, 2, 2, 2, 2, 0, 0, 1, 1, false, true, 3)}) {
+            float[] x = Ref.random(83, g.n() * g.c() * g.h() * g.w()), dy = Ref.random(84, g.n() * g.c() * g.outH() * g.outW());
+            int oh = g.outH(), ow = g.outW(), hw = g.h() * g.w();
+            double[] y = new double[dy.length], dx = new double[x.length];
+            for (int pl = 0; pl < g.n() * g.c(); pl++) for (int oy = 0; oy < oh; oy++) for (int ox = 0; ox < ow; ox++) {
+                int hs = oy * g.strideH() - g.padH(), ws = ox * g.strideW() - g.padW();
+                int he = Math.min(hs + g.kH(), g.h() + g.padH()), we = Math.min(ws + g.kW(), g.w() + g.padW());
+                int div = g.divisorOverride() > 0 ? g.divisorOverride() : g.countIncludePad() ? (he - hs) * (we - ws)
+                        : (Math.min(he, g.h()) - Math.max(hs, 0)) * (Math.min(we, g.w()) - Math.max(ws, 0));
+                int o = (pl * oh + oy) * ow + ox;
+                double s = 0;
+                for (int iy = Math.max(hs, 0); iy < Math.min(he, g.h()); iy++) {
+                    for (int ix = Math.max(ws, 0); ix < Math.min(we, g.w()); ix++) {
+                        s += x[pl * hw + iy * g.w() + ix];
+                        dx[pl * hw + iy * g.w() + ix] += (double) dy[o] / div;
+                    }
+                }
+                y[o] = s / div;
+            }
+            Tensor ty = CPU.zeros(g.outputShape()), tdx = CPU.zeros(g.inputShape());
+            CPU.avgPool2dForward(CPU.fromFloats(x, g.inputShape()), g, ty);
+            CPU.avgPool2dBackward(CPU.fromFloats(dy, g.outputShape()), g, tdx);
+            Ref.assertClose(ty.toFloats(), y, 1e-6, "avg pool " + g);
+            Ref.assertClose(tdx.toFloats(), dx, 1e-6, "avg pool backward " + g);
+        }
+    }
+
+    @Test
+    void adaptiveAvgPool() {
+        int n = 2, c = 3, h = 7, w = 5, oh = 3, ow = 2;
+        float[] x = Ref.random(85, n * c * h * w), dy = Ref.random(86, n * c * oh * ow);
+        double[] y = new double[dy.length], dx = new double[x.length];
+        for (int pl = 0; pl < n * c; pl++) for (int i = 0; i < oh; i++) for (int j = 0; j < ow; j++) {
+            int hs = Math.floorDiv(i * h, oh), he = -Math.floorDiv(-(i + 1) * h, oh);
+            int ws = Math.floorDiv(j * w, ow), we = -Math.floorDiv(-(j + 1) * w, ow);
+            int cnt = (he - hs) * (we - ws), o = (pl * oh + i) * ow + j;
+            for (int a = hs; a < he; a++) for (int b = ws; b < we; b++) {
+                y[o] += x[(pl * h + a) * w + b] / (double) cnt;
+                dx[(pl * h + a) * w + b] += dy[o] / (double) cnt;
+            }
+        }
+        Tensor ty = CPU.zeros(n, c, oh, ow), tdx = CPU.zeros(n, c, h, w);
+        CPU.adaptiveAvgPool2dForward(CPU.fromFloats(x, n, c, h, w), ty);
+        CPU.adaptiveAvgPool2dBackward(CPU.fromFloats(dy, n, c, oh, ow), tdx);
+        Ref.assertClose(ty.toFloats(), y, 1e-6, "adaptive avg pool");
+        Ref.assertClose(tdx.toFloats(), dx, 1e-6, "adaptive avg pool backward");
+    }
+}
