@@ -69,7 +69,18 @@ class BatchNormKernelTest {
             b.batchNormTrainBackward(Pair.on(b, dy), Pair.on(b, x), Pair.on(b, gamma), Pair.on(b, mean), Pair.on(b, inv),
                     Pair.on(b, dx), Pair.on(b, dg), Pair.on(b, db));
         }
-        dx.assertClose("bn train backward dx", 1e-4);
+        if (n * (s.length == 4 ? h * w : 1) == 1) {
+            // one value per channel: xhat = 0 and dx = invstd * (dy - sum(dy)) = 0 exactly, so a relative
+            // error has no scale; hold dx to float32 rounding of the terms it cancels (invstd * |dy|)
+            float[] got = dx.cl().toFloats(), g = dy.cpu().toFloats(), is = inv.cpu().toFloats(), ga = gamma == null ? null : gamma.cpu().toFloats();
+            for (int i = 0; i < got.length; i++) {
+                int ch = i % c;
+                double scale = Math.abs(g[i]) * is[ch] * (ga == null ? 1 : Math.abs(ga[ch]));
+                assertThat((double) Math.abs(got[i])).as("bn train backward dx[%d] with one value per channel", i).isLessThanOrEqualTo(1e-5 * scale);
+            }
+        } else {
+            dx.assertClose("bn train backward dx", 1e-4);
+        }
         if (affine) {
             dg.assertClose("bn dgamma (accumulated)", 1e-4);
             db.assertClose("bn dbeta (accumulated)", 1e-4);
