@@ -49,6 +49,13 @@ public final class Trainer {
     private final Progress progress;
     private final Object saveLock = new Object();
     private java.util.function.IntConsumer epochEnd = e -> { };
+    private StepListener stepListener = (step, epoch, loss) -> { };
+
+    /** Sees every step after backward and before the optimizer's update: the gradients of this step are in place. */
+    @FunctionalInterface
+    public interface StepListener {
+        void afterBackward(long step, int epoch, double loss);
+    }
     private volatile boolean shuttingDown;
     private volatile String lastCheckpointNote = "no checkpoint yet (it is written at the end of each epoch)";
 
@@ -74,6 +81,12 @@ public final class Trainer {
     /** Called after each epoch's files are saved, with the epoch number (1-based); gradflow and tests listen here. */
     public Trainer onEpochEnd(java.util.function.IntConsumer listener) {
         this.epochEnd = listener;
+        return this;
+    }
+
+    /** Called after each step's backward pass, before the update (e.g. to read gradient statistics from hooks). */
+    public Trainer onStep(StepListener listener) {
+        this.stepListener = listener;
         return this;
     }
 
@@ -155,6 +168,7 @@ public final class Trainer {
                             throw diverged("the gradient of " + badGrad + " became non-finite (loss " + loss + ")", step, epoch, batchNo,
                                     stepsPerEpoch, b, ce);
                         }
+                        stepListener.afterBackward(step, epoch, loss);
                         opt.step();
                         if (sched != null) sched.step();
                         int[] pred = Evaluation.argmax(logits.toFloats(), b.size(), logits.dim(1));
