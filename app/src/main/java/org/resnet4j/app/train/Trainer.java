@@ -49,6 +49,7 @@ public final class Trainer {
     private final Progress progress;
     private final Object saveLock = new Object();
     private java.util.function.IntConsumer epochEnd = e -> { };
+    private Map<String, String> extraMetadata = Map.of();
     private StepListener stepListener = (step, epoch, loss) -> { };
 
     /** Sees every step after backward and before the optimizer's update: the gradients of this step are in place. */
@@ -81,6 +82,15 @@ public final class Trainer {
     /** Called after each epoch's files are saved, with the epoch number (1-based); gradflow and tests listen here. */
     public Trainer onEpochEnd(java.util.function.IntConsumer listener) {
         this.epochEnd = listener;
+        return this;
+    }
+
+    /** Extra {@code info.*} metadata stored in every weights file and checkpoint (e.g. the options the run was started with). */
+    public Trainer withMetadata(Map<String, String> metadata) {
+        for (String k : metadata.keySet()) {
+            if (!k.startsWith("info.")) throw new IllegalArgumentException("run metadata keys start with 'info.', got '" + k + "'");
+        }
+        this.extraMetadata = Map.copyOf(metadata);
         return this;
     }
 
@@ -206,6 +216,7 @@ public final class Trainer {
                     metrics.add(new MetricsLog.Row("epoch", epoch, step, opt.lr(), lossSum / seen, (double) correct / seen, ev.loss(),
                             ev.accuracy(), seen / secs, (System.nanoTime() - runStart) * 1e-9));
                     Map<String, String> meta = new LinkedHashMap<>(info.toMetadata());
+                    meta.putAll(extraMetadata);
                     meta.put("info.epoch", Integer.toString(epoch));
                     meta.put("info.test_accuracy", Double.toString(ev.accuracy()));
                     StateDict.save(model, out.resolve("last.safetensors"), meta);
