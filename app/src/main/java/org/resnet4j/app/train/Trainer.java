@@ -146,7 +146,7 @@ public final class Trainer {
             synchronized (saveLock) { // let a save in progress finish, and start no other: no file is left half-written
                 shuttingDown = true;
                 System.err.println("\ninterrupted; " + lastCheckpointNote
-                        + (lastCheckpointNote.startsWith("last") ? "; continue with: resnet4j train --resume " + ckpt + " (same options)" : ""));
+                        + (lastCheckpointNote.startsWith("last") ? "; continue with: resnet4j train --resume " + ckpt : ""));
             }
         });
         Runtime.getRuntime().addShutdownHook(hook);
