@@ -141,6 +141,21 @@ class CommandLineTest {
     }
 
     @Test
+    void evalOfWeightsWithoutARunDescriptionTakesModelAndData() throws Exception {
+        Path data = dir.resolve("plain");
+        TestFiles.writeIdxSet(data, "train", 8, 8, 8, 10, false);
+        TestFiles.writeIdxSet(data, "t10k", 6, 8, 8, 10, false);
+        Path w = dir.resolve("export.safetensors");
+        org.resnet4j.ops.io.StateDict.save(Models.create("resnet20", 1, 10), w); // as a PyTorch export would be: weights only
+        assertThat(Main.run("eval", w.toString(), "--data", data.toString())).isEqualTo(1);
+        assertThat(err()).contains("carries no run description", "--model");
+        assertThat(Main.run("eval", w.toString(), "--data", data.toString(), "--model", "resnet20")).as(err()).isEqualTo(0);
+        assertThat(out()).contains("(test, 6 images)", "confusion matrix");
+        assertThat(Main.run("eval", w.toString(), "--data", data.toString(), "--model", "resnet32")).isEqualTo(1);
+        assertThat(err()).contains("resnet32");
+    }
+
+    @Test
     void divergenceExitsOneNamingStepAndLayer() throws Exception {
         Path data = dir.resolve("d");
         TestFiles.writeIdxSet(data, "train", 16, 8, 8, 10, false);
