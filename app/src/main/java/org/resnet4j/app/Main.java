@@ -9,6 +9,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             CommandLine.HelpCommand.class,
             org.resnet4j.app.verify.VerifyCommand.class,
+            org.resnet4j.app.verify.AuditRunCommand.class,
         })
 public final class Main implements Runnable {
 
