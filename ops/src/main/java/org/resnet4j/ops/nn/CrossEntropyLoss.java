@@ -63,7 +63,7 @@ public final class CrossEntropyLoss {
 
     /** The softmax probabilities (N, K) of the last forward. */
     public Tensor probabilities() {
-        Checks.forwardDone(describe(), probs);
+        if (probs == null) throw new IllegalStateException(describe() + ": probabilities() called before forward; run forward(logits, labels) first");
         return probs;
     }
 

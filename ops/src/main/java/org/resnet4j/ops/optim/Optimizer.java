@@ -79,8 +79,7 @@ public abstract class Optimizer {
 
     /** The slot tensor of a parameter, or null before its first update. */
     protected Tensor slot(String param, String slot) {
-        Tensor t = slots.get(param + "." + slot);
-        return t;
+        return slots.get(param + "." + slot);
     }
 
     /** The slot tensor of a parameter on the parameter's backend, created as zeros on first use. */

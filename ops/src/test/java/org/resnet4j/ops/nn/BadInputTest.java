@@ -110,6 +110,8 @@ class BadInputTest {
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("ResidualSum");
         assertThatThrownBy(() -> new CrossEntropyLoss().backward())
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("CrossEntropyLoss");
+        assertThatThrownBy(() -> new CrossEntropyLoss().probabilities())
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("probabilities() called before forward");
     }
 
     @Test
