@@ -22,6 +22,18 @@ OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "resources"
 MODELS = [("resnet20", (2, 3, 32, 32)), ("seed-mnist", (2, 1, 28, 28)), ("preact-resnet20", (2, 3, 16, 16))]
 
 
+# parameters whose gradients are stored: one per kind of place in the network (stem, block convs
+# before and after a shape change, BN, head), keeping the files small
+GRAD_KEYS = {
+    "resnet20": ["conv1.weight", "bn1.weight", "layer1.0.conv1.weight", "layer2.0.conv1.weight", "layer2.0.bn2.bias",
+                 "layer3.2.conv2.weight", "fc.weight", "fc.bias"],
+    "seed-mnist": ["conv1.weight", "conv1.bias", "RB1.conv1.weight", "RB1.conv2.bias", "conv2.weight", "RB2.conv2.weight",
+                   "linear1.bias", "linear2.weight", "linear2.bias"],
+    "preact-resnet20": ["conv1.weight", "layer1.0.bn1.weight", "layer2.0.conv1.weight", "layer2.0.downsample.0.weight",
+                        "layer3.2.conv2.weight", "final_bn.weight", "fc.weight"],
+}
+
+
 def randomize_bn(model, g):
     for m in model.modules():
         if isinstance(m, torch.nn.BatchNorm2d):
@@ -46,10 +58,15 @@ def main():
         with torch.no_grad():
             eval_logits = model(x)
         model.train()
-        with torch.no_grad():
-            train_logits = model(x)
+        xg = x.clone().requires_grad_(True)
+        train_logits = model(xg)
+        # backward of L = sum(train_logits * w): the gradient every block's backward must reproduce
+        w = torch.randn(train_logits.shape, generator=g)
+        (train_logits * w).sum().backward()
+        grads = [("grad." + k, p.grad) for k, p in model.named_parameters() if k in GRAD_KEYS[name]]
         after = [("after_train." + k, v) for k, v in model.state_dict().items() if "running" in k or "num_batches" in k]
-        io = [("input", x), ("eval_logits", eval_logits), ("train_logits", train_logits)] + after
+        io = ([("input", x), ("eval_logits", eval_logits), ("train_logits", train_logits.detach()), ("dlogits", w),
+               ("grad.input", xg.grad)] + grads + after)
         st_format.write(os.path.join(OUT, name + ".io.safetensors"), io, {"format": "pt", "torch": torch.__version__})
         print(name, "eval logits", eval_logits[0, :4].tolist())
 

@@ -64,7 +64,7 @@ public final class StateDict {
         private final transient LoadReport report;
 
         MismatchException(String source, LoadReport report) {
-            super("cannot load " + source + " strictly:" + report.describeProblems()
+            super("cannot load " + source + " strictly:" + report.describeProblems() + hint(report)
                     + "\nTo load what matches and ignore the rest, load with strict=false; to fine-tune with a different"
                     + " number of classes, skip fc.* (LoadOptions.SKIP_FC).");
             this.report = report;
@@ -72,6 +72,13 @@ public final class StateDict {
 
         public LoadReport report() {
             return report;
+        }
+
+        /** The usual cause when every file key carries a prefix the model's keys lack. */
+        private static String hint(LoadReport r) {
+            if (r.unexpected().isEmpty() || !r.unexpected().stream().allMatch(k -> k.startsWith("module."))) return "";
+            return "\nEvery unexpected key starts with 'module.': the state_dict was saved from nn.DataParallel or"
+                    + " DistributedDataParallel; save model.module.state_dict() instead, or strip the prefix.";
         }
     }
 

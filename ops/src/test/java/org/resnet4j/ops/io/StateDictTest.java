@@ -89,6 +89,16 @@ class StateDictTest {
     }
 
     @Test
+    void dataParallelPrefixGetsAHint() throws IOException {
+        Map<String, StoredTensor> sd = new LinkedHashMap<>();
+        StateDict.of(resnet20(1, 10)).forEach((k, v) -> sd.put("module." + k, v));
+        Path f = dir.resolve("ddp.safetensors");
+        SafeTensors.write(f, sd);
+        assertThatThrownBy(() -> StateDict.load(resnet20(2, 10), f)).hasMessageContaining("nn.DataParallel")
+                .hasMessageContaining("missing keys (in the model, not in the file): conv1.weight");
+    }
+
+    @Test
     void lenientLoadLoadsWhatMatchesAndReportsTheRest() throws IOException {
         Module source = resnet20(1, 5);
         Map<String, StoredTensor> sd = new LinkedHashMap<>(StateDict.of(source));
