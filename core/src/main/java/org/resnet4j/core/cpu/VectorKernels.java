@@ -91,8 +91,9 @@ final class VectorKernels extends Kernels {
                 long ap = (long) ir * kc * 4;
                 int rows = Math.min(MR, mc - ir);
                 int ci = offC + ir * ldc + jr;
-                if (readC && cols == NR) {
-                    // touch the C tile first: these loads miss while the FMAs below run (a software prefetch)
+                if (cols == NR) {
+                    // touch the C tile first: these loads miss while the FMAs below run (a software prefetch;
+                    // it pays for the write-only first pass too, whose stores would otherwise wait for the lines)
                     for (int r = 0, at = ci; r < rows; r++, at += ldc) {
                         touched += Float.floatToRawIntBits(c[at]) ^ Float.floatToRawIntBits(c[at + NR - 1]);
                     }
