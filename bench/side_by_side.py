@@ -20,18 +20,17 @@ CONVS = {
 BN_SHAPES = ["8_64_56", "8_256_56", "128_16_32"]
 
 
-def best_time(fn, min_time=2.0, warmup=2):
-    """Median seconds per call over at least min_time of calls, after warm-up."""
+def best_time(fn, min_time=5.0, warmup=3):
+    """Mean seconds per call over at least min_time of calls, after warm-up: the same statistic as
+    JMH's throughput mode (total calls / total time), so a busy machine weighs on both sides alike."""
     for _ in range(warmup):
         fn()
-    times = []
+    calls = 0
     start = time.perf_counter()
-    while time.perf_counter() - start < min_time or len(times) < 3:
-        t0 = time.perf_counter()
+    while time.perf_counter() - start < min_time or calls < 3:
         fn()
-        times.append(time.perf_counter() - t0)
-    times.sort()
-    return times[len(times) // 2]
+        calls += 1
+    return (time.perf_counter() - start) / calls
 
 
 def conv_flops(n, cin, hw, cout, k, stride, pad):

@@ -91,11 +91,17 @@ final class VectorKernels extends Kernels {
                 long ap = (long) ir * kc * 4;
                 int rows = Math.min(MR, mc - ir);
                 int ci = offC + ir * ldc + jr;
-                if (readC && cols == NR) {
-                    // touch the C tile first: these loads miss while the FMAs below run (a software prefetch)
+                if (cols == NR) {
+                    // touch the C tile first: these loads miss while the FMAs below run (a software prefetch;
+                    // it pays for the write-only first pass too, whose stores would otherwise wait for the lines)
                     for (int r = 0, at = ci; r < rows; r++, at += ldc) {
                         touched += Float.floatToRawIntBits(c[at]) ^ Float.floatToRawIntBits(c[at + NR - 1]);
                     }
+                }
+                if (cols == NR && rows == MR) {
+                    // full tile: update C straight from the accumulator registers
+                    tileDirect(kc, a, ap, b, bp, c, ci, ldc, readC, va, vb);
+                    continue;
                 }
                 tile(kc, a, ap, b, bp, acc);
                 if (cols == NR) {
@@ -165,6 +171,118 @@ final class VectorKernels extends Kernels {
         c41.intoArray(acc, 4 * NR + L);
         c50.intoArray(acc, 5 * NR);
         c51.intoArray(acc, 5 * NR + L);
+    }
+
+    /** Full tile: C (MR x NR at c[ci], stride ldc) gets the product with the update rule, straight from registers. */
+    private static void tileDirect(int kc, MemorySegment a, long ao, MemorySegment b, long bo, float[] c, int ci, int ldc,
+                                   boolean readC, FloatVector va, FloatVector vb) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        // a long induction variable over byte offsets lets C2 drop the per-access segment checks
+        for (long end = ao + 4L * MR * kc; ao < end; ao += 4 * MR, bo += 4L * NR) {
+            FloatVector b0 = FloatVector.fromMemorySegment(S, b, bo, NO);
+            FloatVector b1 = FloatVector.fromMemorySegment(S, b, bo + 4L * L, NO);
+            FloatVector av = FloatVector.broadcast(S, a.get(F, ao));
+            c00 = av.fma(b0, c00);
+            c01 = av.fma(b1, c01);
+            av = FloatVector.broadcast(S, a.get(F, ao + 4));
+            c10 = av.fma(b0, c10);
+            c11 = av.fma(b1, c11);
+            av = FloatVector.broadcast(S, a.get(F, ao + 8));
+            c20 = av.fma(b0, c20);
+            c21 = av.fma(b1, c21);
+            av = FloatVector.broadcast(S, a.get(F, ao + 12));
+            c30 = av.fma(b0, c30);
+            c31 = av.fma(b1, c31);
+            av = FloatVector.broadcast(S, a.get(F, ao + 16));
+            c40 = av.fma(b0, c40);
+            c41 = av.fma(b1, c41);
+            av = FloatVector.broadcast(S, a.get(F, ao + 20));
+            c50 = av.fma(b0, c50);
+            c51 = av.fma(b1, c51);
+        }
+        {
+            int at = ci;
+            FloatVector x0 = c00, x1 = c01;
+            if (readC) {
+                x0 = x0.fma(va, FloatVector.fromArray(S, c, at).mul(vb));
+                x1 = x1.fma(va, FloatVector.fromArray(S, c, at + L).mul(vb));
+            } else {
+                x0 = x0.mul(va);
+                x1 = x1.mul(va);
+            }
+            x0.intoArray(c, at);
+            x1.intoArray(c, at + L);
+        }
+        {
+            int at = ci + 1 * ldc;
+            FloatVector x0 = c10, x1 = c11;
+            if (readC) {
+                x0 = x0.fma(va, FloatVector.fromArray(S, c, at).mul(vb));
+                x1 = x1.fma(va, FloatVector.fromArray(S, c, at + L).mul(vb));
+            } else {
+                x0 = x0.mul(va);
+                x1 = x1.mul(va);
+            }
+            x0.intoArray(c, at);
+            x1.intoArray(c, at + L);
+        }
+        {
+            int at = ci + 2 * ldc;
+            FloatVector x0 = c20, x1 = c21;
+            if (readC) {
+                x0 = x0.fma(va, FloatVector.fromArray(S, c, at).mul(vb));
+                x1 = x1.fma(va, FloatVector.fromArray(S, c, at + L).mul(vb));
+            } else {
+                x0 = x0.mul(va);
+                x1 = x1.mul(va);
+            }
+            x0.intoArray(c, at);
+            x1.intoArray(c, at + L);
+        }
+        {
+            int at = ci + 3 * ldc;
+            FloatVector x0 = c30, x1 = c31;
+            if (readC) {
+                x0 = x0.fma(va, FloatVector.fromArray(S, c, at).mul(vb));
+                x1 = x1.fma(va, FloatVector.fromArray(S, c, at + L).mul(vb));
+            } else {
+                x0 = x0.mul(va);
+                x1 = x1.mul(va);
+            }
+            x0.intoArray(c, at);
+            x1.intoArray(c, at + L);
+        }
+        {
+            int at = ci + 4 * ldc;
+            FloatVector x0 = c40, x1 = c41;
+            if (readC) {
+                x0 = x0.fma(va, FloatVector.fromArray(S, c, at).mul(vb));
+                x1 = x1.fma(va, FloatVector.fromArray(S, c, at + L).mul(vb));
+            } else {
+                x0 = x0.mul(va);
+                x1 = x1.mul(va);
+            }
+            x0.intoArray(c, at);
+            x1.intoArray(c, at + L);
+        }
+        {
+            int at = ci + 5 * ldc;
+            FloatVector x0 = c50, x1 = c51;
+            if (readC) {
+                x0 = x0.fma(va, FloatVector.fromArray(S, c, at).mul(vb));
+                x1 = x1.fma(va, FloatVector.fromArray(S, c, at + L).mul(vb));
+            } else {
+                x0 = x0.mul(va);
+                x1 = x1.mul(va);
+            }
+            x0.intoArray(c, at);
+            x1.intoArray(c, at + L);
+        }
     }
 
     // ------------------------------------------------------------------ element-wise
