@@ -173,13 +173,19 @@ public final class Trainer {
                         double loss = ce.forward(logits, b.labels());
                         if (!Double.isFinite(loss)) throw diverged("the loss became " + loss, step, epoch, batchNo, stepsPerEpoch, b, ce);
                         model.backward(ce.backward());
-                        String badGrad = firstNonFiniteGrad();
+                        String badGrad = firstNonFinite(true);
                         if (badGrad != null) {
                             throw diverged("the gradient of " + badGrad + " became non-finite (loss " + loss + ")", step, epoch, batchNo,
                                     stepsPerEpoch, b, ce);
                         }
                         stepListener.afterBackward(step, epoch, loss);
                         opt.step();
+                        // a finite gradient times a huge lr can still overflow: never carry such weights into a checkpoint
+                        String badParam = firstNonFinite(false);
+                        if (badParam != null) {
+                            throw diverged("the update of step " + step + " made " + badParam + " non-finite (loss " + loss + ")", step, epoch,
+                                    batchNo, stepsPerEpoch, b, ce);
+                        }
                         if (sched != null) sched.step();
                         int[] pred = Evaluation.argmax(logits.toFloats(), b.size(), logits.dim(1));
                         int ok = 0;
@@ -245,10 +251,13 @@ public final class Trainer {
                 (System.nanoTime() - runStart) * 1e-9, out);
     }
 
-    private String firstNonFiniteGrad() {
+    /** The name of the first parameter whose gradient (or, with {@code grads} false, whose value) is NaN or infinite. */
+    private String firstNonFinite(boolean grads) {
         for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {
             Parameter p = e.getValue();
-            if (p.hasGrad() && p.grad().backend().countNonFinite(p.grad()) > 0) return e.getKey();
+            if (grads && !p.hasGrad()) continue;
+            Tensor t = grads ? p.grad() : p.data();
+            if (t.backend().countNonFinite(t) > 0) return e.getKey();
         }
         return null;
     }

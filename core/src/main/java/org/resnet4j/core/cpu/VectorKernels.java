@@ -386,6 +386,22 @@ final class VectorKernels extends Kernels {
 
     // ------------------------------------------------------------------ reductions
 
+    // reduceLanes(ADD) on floating point leaves the order of the lane additions to the implementation,
+    // and the JIT-compiled intrinsic and the interpreted fallback do differ: the same call could round
+    // differently before and after compilation. Adding the lanes one by one in double keeps every
+    // reduction reproducible from the first call on.
+    private static double inLaneOrder(FloatVector v) {
+        double s = 0;
+        for (float lane : v.toArray()) s += lane;
+        return s;
+    }
+
+    private static double inLaneOrder(DoubleVector v) {
+        double s = 0;
+        for (double lane : v.toArray()) s += lane;
+        return s;
+    }
+
     @Override
     double sum(float[] x, int from, int to) {
         double s = 0;
@@ -394,7 +410,7 @@ final class VectorKernels extends Kernels {
             int up = i + S.loopBound(Math.min(BLOCK, to - i));
             FloatVector acc = FloatVector.zero(S);
             for (; i < up; i += L) acc = acc.add(FloatVector.fromArray(S, x, i));
-            s += acc.reduceLanes(VectorOperators.ADD);
+            s += inLaneOrder(acc);
         }
         return s + super.sum(x, i, to);
     }
@@ -411,7 +427,7 @@ final class VectorKernels extends Kernels {
             acc0 = acc0.add((DoubleVector) v.convertShape(VectorOperators.F2D, D, 0));
             acc1 = acc1.add((DoubleVector) v.convertShape(VectorOperators.F2D, D, 1));
         }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD) + super.sumDouble(x, i, to);
+        return inLaneOrder(acc0.add(acc1)) + super.sumDouble(x, i, to);
     }
 
     @Override
@@ -426,7 +442,7 @@ final class VectorKernels extends Kernels {
             acc0 = d0.fma(d0, acc0);
             acc1 = d1.fma(d1, acc1);
         }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD) + super.sumSq(x, i, to);
+        return inLaneOrder(acc0.add(acc1)) + super.sumSq(x, i, to);
     }
 
     @Override
@@ -440,7 +456,7 @@ final class VectorKernels extends Kernels {
                 FloatVector d = FloatVector.fromArray(S, x, i).sub(mu);
                 acc = d.fma(d, acc);
             }
-            s += acc.reduceLanes(VectorOperators.ADD);
+            s += inLaneOrder(acc);
         }
         return s + super.sumSqDiff(x, mu, i, to);
     }
@@ -456,7 +472,7 @@ final class VectorKernels extends Kernels {
                 FloatVector d = FloatVector.fromArray(S, x, i).sub(mu);
                 acc = d.fma(FloatVector.fromArray(S, dy, i), acc);
             }
-            s += acc.reduceLanes(VectorOperators.ADD);
+            s += inLaneOrder(acc);
         }
         return s + super.sumProdCentered(dy, x, mu, i, to);
     }
