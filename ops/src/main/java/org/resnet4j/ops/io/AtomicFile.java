@@ -26,6 +26,8 @@ public final class AtomicFile {
         void writeTo(OutputStream out) throws IOException;
     }
 
+    private static final java.security.SecureRandom TMP_NAMES = new java.security.SecureRandom();
+
     public static void write(Path target, Body body) throws IOException {
         Path abs = target.toAbsolutePath();
         Path dir = abs.getParent();
@@ -33,10 +35,12 @@ public final class AtomicFile {
             throw new IOException("cannot save " + target + ": the folder " + dir + " does not exist");
         }
         if (Files.isDirectory(abs)) throw new IOException("cannot save " + target + ": it is a folder");
-        Path tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
+        // not Files.createTempFile: it makes the file owner-only (0600); a saved model should get the same
+        // permissions as any file the user creates (0666 less the umask)
+        Path tmp = dir.resolve("." + abs.getFileName() + "." + Long.toUnsignedString(TMP_NAMES.nextLong(), 36) + ".tmp");
         boolean done = false;
         try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW)) {
                 OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16) {
                     @Override
                     public void close() throws IOException {

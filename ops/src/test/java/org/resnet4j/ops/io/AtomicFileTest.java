@@ -70,4 +70,12 @@ class AtomicFileTest {
         Path target = dir.resolve("no/such/folder/x.bin");
         assertThatThrownBy(() -> AtomicFile.write(target, out -> {})).hasMessageContaining("does not exist");
     }
+
+    @Test
+    void aSavedFileGetsTheSamePermissionsAsAnyNewFile() throws IOException {
+        Path plain = Files.createFile(dir.resolve("plain.bin"));
+        Path saved = dir.resolve("saved.bin");
+        AtomicFile.write(saved, out -> out.write(1));
+        assertThat(Files.getPosixFilePermissions(saved)).isEqualTo(Files.getPosixFilePermissions(plain));
+    }
 }
