@@ -6,7 +6,7 @@ import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.reflect.Method;
 import java.net.URL;
@@ -25,17 +25,14 @@ import org.resnet4j.ops.io.StateDict;
 import org.resnet4j.ops.models.ModelOptions;
 import org.resnet4j.ops.models.ModelZoo;
 
-/** Compiles and runs, unchanged, the embedding example shown in the README (ReadmeExample.java.txt). */
+/** Compiles and runs, unchanged, the embedding example shown in the repository's README.md. */
 class ReadmeExampleTest {
     @TempDir
     Path dir;
 
     @Test
     void theReadmeExampleCompilesAndRuns() throws Exception {
-        String source;
-        try (InputStream in = getClass().getResourceAsStream("ReadmeExample.java.txt")) {
-            source = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
+        String source = readmeExample();
         Path src = dir.resolve("src");
         Path classes = dir.resolve("classes");
         Files.createDirectories(src);
@@ -75,5 +72,20 @@ class ReadmeExampleTest {
 
         Module reloaded = ModelZoo.create("resnet18", ModelOptions.defaults().numClasses(5));
         assertThat(StateDict.load(reloaded, tuned).isComplete()).isTrue();
+    }
+
+    /** The Java block between the readme-example markers of README.md (found from the module folder up). */
+    static String readmeExample() throws IOException {
+        Path readme = null;
+        for (Path d = Path.of("").toAbsolutePath(); d != null && readme == null; d = d.getParent()) {
+            if (Files.isRegularFile(d.resolve("README.md")) && Files.isRegularFile(d.resolve("run-tests"))) readme = d.resolve("README.md");
+        }
+        assertThat(readme).as("the repository's README.md above " + Path.of("").toAbsolutePath()).isNotNull();
+        String text = Files.readString(readme, StandardCharsets.UTF_8);
+        int begin = text.indexOf("<!-- readme-example:begin -->"), end = text.indexOf("<!-- readme-example:end -->");
+        assertThat(begin).as("README.md has the readme-example markers").isGreaterThanOrEqualTo(0);
+        String block = text.substring(begin, end);
+        int code = block.indexOf("```java\n") + "```java\n".length();
+        return block.substring(code, block.lastIndexOf("```"));
     }
 }
