@@ -14,6 +14,9 @@ import java.util.zip.GZIPInputStream;
  * int32, then the data.
  */
 public final class IdxReader {
+    /** Larger than any file; a product of dimensions beyond it is reported as "at least" this. */
+    private static final long SATURATED = 1L << 62;
+
     private IdxReader() {}
 
     /** The dimensions and the raw unsigned bytes of an IDX file. */
@@ -41,15 +44,16 @@ public final class IdxReader {
             throw new DataFileException(file, "a header of " + header + " bytes", bytes.length + " bytes");
         }
         int[] dims = new int[ndims];
-        long count = 1;
+        long count = 1; // saturates at SATURATED: four int dimensions can wrap a long (65536^4 = 2^64 -> 0)
         for (int i = 0; i < ndims; i++) {
             int o = 4 + 4 * i;
             dims[i] = ((bytes[o] & 0xff) << 24) | ((bytes[o + 1] & 0xff) << 16) | ((bytes[o + 2] & 0xff) << 8) | (bytes[o + 3] & 0xff);
             if (dims[i] <= 0) throw new DataFileException(file, "positive dimensions", "dimension " + i + " = " + dims[i]);
-            count *= dims[i];
+            count = count > SATURATED / dims[i] ? SATURATED : count * dims[i];
         }
         if (bytes.length - header != count) {
-            throw new DataFileException(file, (header + count) + " bytes (header " + header + " + " + count
+            String atLeast = count == SATURATED ? "at least " : "";
+            throw new DataFileException(file, atLeast + (header + count) + " bytes (header " + header + " + " + atLeast + count
                     + " data bytes for dimensions " + java.util.Arrays.toString(dims) + ")",
                     bytes.length + " bytes (truncated or corrupt; download it again)");
         }
