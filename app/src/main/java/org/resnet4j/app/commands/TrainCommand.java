@@ -26,6 +26,7 @@ import org.resnet4j.core.Backend;
 import org.resnet4j.core.Parallel;
 import org.resnet4j.ops.Module;
 import org.resnet4j.ops.init.RandomState;
+import org.resnet4j.ops.models.ModelZoo;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -101,6 +102,10 @@ public final class TrainCommand implements Callable<Integer> {
             fmt = format == null ? null : DataFormat.parse(format);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        if (model != null && !ModelZoo.names().contains(model)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "unknown model '" + model + "': expected one of "
+                    + String.join(", ", ModelZoo.names()));
         }
 
         Path resumeFile = resolveResume();
