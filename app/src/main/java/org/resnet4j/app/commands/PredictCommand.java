@@ -18,6 +18,7 @@ import org.resnet4j.app.data.IdxReader;
 import org.resnet4j.app.train.RunInfo;
 import org.resnet4j.core.Tensor;
 import org.resnet4j.core.cpu.CpuBackend;
+import org.resnet4j.ops.api.ImagePreprocessing;
 import org.resnet4j.ops.nn.Softmax;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -89,6 +90,8 @@ public final class PredictCommand implements Callable<Integer> {
     static float[] load(Path file, RunInfo info) throws IOException {
         if (!Files.isRegularFile(file)) throw new IllegalArgumentException("no image file at " + file);
         BufferedImage img = decode(file);
+        // drop alpha as PIL's convert("RGB") does, rather than compositing over black
+        if (img.getColorModel().hasAlpha()) img = ImagePreprocessing.withoutAlpha(img);
         BufferedImage sized = new BufferedImage(info.width(), info.height(), BufferedImage.TYPE_INT_RGB);
         Graphics2D g = sized.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);

@@ -222,6 +222,15 @@ class CommandLineFaultTest {
     }
 
     @Test
+    void predictDropsAlphaAsPilConvertRgbDoes() throws IOException {
+        BufferedImage argb = new BufferedImage(8, 8, BufferedImage.TYPE_INT_ARGB);
+        for (int y = 0; y < 8; y++) for (int x = 0; x < 8; x++) argb.setRGB(x, y, 0x00ffffff); // transparent white
+        RunInfo rgbInfo = new RunInfo("resnet20", 3, 10, 8, 8, new Normalization(new float[3], new float[] {1, 1, 1}), List.of("a"));
+        float[] v = PredictCommand.load(png(argb, "transparent.png"), rgbInfo);
+        assertThat(v).hasSize(3 * 64).containsOnly(1f);
+    }
+
+    @Test
     void corruptImagesAreOneLineFailures() throws IOException {
         Path empty = dir.resolve("empty.png");
         Files.write(empty, new byte[0]);
