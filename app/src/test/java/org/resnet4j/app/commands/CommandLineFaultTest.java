@@ -115,6 +115,13 @@ class CommandLineFaultTest {
         assertThat(run(2, "eval", weights.toString(), "--split", "validation")).contains("--split must be test or train");
         assertThat(run(2, "predict", "--weights", weights.toString(), "--top-k", "0", "x.png")).contains("--top-k must be >= 1");
         assertThat(run(2, "summary", "--model", "")).contains("model");
+        assertThat(run(2, "eval", weights.toString(), "--data", data.toString(), "--batch-size", "0")).contains("--batch-size");
+        assertThat(run(2, "eval", weights.toString(), "--data", data.toString(), "--limit", "-3")).contains("--limit");
+        assertThat(run(2, "eval", weights.toString(), "--data", data.toString(), "--threads", "0")).contains("--threads");
+        assertThat(run(2, "eval", weights.toString(), "--data", data.toString(), "--format", "png")).contains("png");
+        assertThat(run(2, "summary", "--model", "resnet20", "--input-shape", "0,1,28,28")).contains("input");
+        assertThat(run(2, "summary", "--model", "resnet20", "--input-shape", "1,1,-5,28")).contains("input");
+        assertThat(run(2, "summary", "--model", "resnet20", "--input-shape", "1,1,a,28")).contains("input");
     }
 
     @Test
