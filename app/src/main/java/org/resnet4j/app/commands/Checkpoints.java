@@ -38,7 +38,12 @@ final class Checkpoints {
                     + "give --model, and --data so the normalization can be computed");
         }
         String name = modelOverride != null ? modelOverride : info.model();
-        Module model = Models.create(name, info.inChannels(), info.numClasses());
+        Module model;
+        try {
+            model = Models.create(name, info.inChannels(), info.numClasses());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+        }
         Map<String, StoredTensor> tensors = c.tensors();
         if (c.metadata().containsKey("format") && c.metadata().get("format").startsWith("resnet4j.training-checkpoint")) {
             Map<String, StoredTensor> m = new LinkedHashMap<>();

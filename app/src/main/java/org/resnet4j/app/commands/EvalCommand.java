@@ -41,8 +41,16 @@ public final class EvalCommand implements Callable<Integer> {
         if (!split.equals("test") && !split.equals("train")) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--split must be test or train, got '" + split + "'");
         }
+        if (batchSize < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--batch-size must be >= 1, got " + batchSize);
+        if (limit != null && limit < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--limit must be >= 1, got " + limit);
+        if (threads != null && threads < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--threads must be >= 1, got " + threads);
+        DataFormat fmt;
+        try {
+            fmt = format == null ? null : DataFormat.parse(format);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
         if (threads != null) Parallel.setThreads(threads);
-        DataFormat fmt = format == null ? null : DataFormat.parse(format);
         Path dir = data != null ? data : DataSets.FASHION_MNIST;
         Dataset ds = DataSets.load(dir, fmt, split.equals("train"));
         if (limit != null) ds = ds.limit(limit);

@@ -7,14 +7,18 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
 import org.resnet4j.app.data.IdxReader;
 import org.resnet4j.app.train.RunInfo;
 import org.resnet4j.core.Tensor;
 import org.resnet4j.core.cpu.CpuBackend;
+import org.resnet4j.ops.api.ImagePreprocessing;
 import org.resnet4j.ops.nn.Softmax;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -85,8 +89,9 @@ public final class PredictCommand implements Callable<Integer> {
     /** Reads an image file as CHW floats in [0, 1] with the model's channels and size. */
     static float[] load(Path file, RunInfo info) throws IOException {
         if (!Files.isRegularFile(file)) throw new IllegalArgumentException("no image file at " + file);
-        BufferedImage img = ImageIO.read(file.toFile());
-        if (img == null) throw new IllegalArgumentException(file + ": expected a PNG or JPEG image but ImageIO cannot decode it");
+        BufferedImage img = decode(file);
+        // drop alpha as PIL's convert("RGB") does, rather than compositing over black
+        if (img.getColorModel().hasAlpha()) img = ImagePreprocessing.withoutAlpha(img);
         BufferedImage sized = new BufferedImage(info.width(), info.height(), BufferedImage.TYPE_INT_RGB);
         Graphics2D g = sized.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
@@ -110,6 +115,40 @@ public final class PredictCommand implements Callable<Integer> {
             }
         }
         return out;
+    }
+
+    /** Images larger than this (about 256 MB decoded) are refused: a damaged header or a decompression bomb. */
+    static final long MAX_PIXELS = 1L << 26;
+
+    /** Decodes after checking the size in the header; a damaged file is an error naming it, not a decoder exception. */
+    static BufferedImage decode(Path file) throws IOException {
+        String notAnImage = file + ": expected a PNG or JPEG image but ImageIO cannot decode it";
+        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+            Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
+            if (readers == null || !readers.hasNext()) throw new IllegalArgumentException(notAnImage);
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                long w, h;
+                try {
+                    w = reader.getWidth(0);
+                    h = reader.getHeight(0);
+                } catch (IOException | RuntimeException e) {
+                    throw new IllegalArgumentException(notAnImage + " (" + e.getMessage() + ")");
+                }
+                if (w < 1 || h < 1 || w * h > MAX_PIXELS) {
+                    throw new IllegalArgumentException(file + ": expected an image of 1 to " + MAX_PIXELS + " pixels but its header says "
+                            + w + "x" + h + " (damaged, or too large: scale it down first)");
+                }
+                try {
+                    return reader.read(0);
+                } catch (IOException | RuntimeException e) {
+                    throw new IllegalArgumentException(file + ": the " + reader.getFormatName() + " image data is damaged (" + e.getMessage() + ")");
+                }
+            } finally {
+                reader.dispose();
+            }
+        }
     }
 
     /** An IDX image (1, h, w) for the model: exact when the sizes match, else resized through an image. */

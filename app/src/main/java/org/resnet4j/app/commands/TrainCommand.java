@@ -26,6 +26,7 @@ import org.resnet4j.core.Backend;
 import org.resnet4j.core.Parallel;
 import org.resnet4j.ops.Module;
 import org.resnet4j.ops.init.RandomState;
+import org.resnet4j.ops.models.ModelZoo;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -107,6 +108,11 @@ public final class TrainCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
+        if (model != null && !ModelZoo.names().contains(model)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "unknown model '" + model + "': expected one of "
+                    + String.join(", ", ModelZoo.names()));
+        }
+
         if (out == null) {
             out = resumeFile != null ? resumeFile.toAbsolutePath().getParent()
                     : Path.of("runs", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));

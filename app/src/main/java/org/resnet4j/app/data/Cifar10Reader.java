@@ -19,6 +19,7 @@ public final class Cifar10Reader {
 
     /** Reads and concatenates the given batch files. */
     public static Dataset read(List<Path> files) throws IOException {
+        if (files.isEmpty()) throw new IllegalArgumentException("no CIFAR-10 batch files given");
         long total = 0;
         for (Path f : files) {
             if (!Files.isRegularFile(f)) throw new java.io.FileNotFoundException(f + ": no such file");
@@ -29,7 +30,13 @@ public final class Cifar10Reader {
             }
             total += size / RECORD;
         }
-        int n = Math.toIntExact(total);
+        // all pixels go into one float array: check before reading (n * 3072 used to wrap an int)
+        long maxImages = (Integer.MAX_VALUE - 8) / 3072;
+        if (total > maxImages) {
+            throw new DataFileException(files.size() == 1 ? files.get(0) : files.get(0).getParent(),
+                    "at most " + maxImages + " images (one Java array of pixels)", total + " images; give fewer batch files");
+        }
+        int n = (int) total;
         float[] images = new float[n * 3072];
         int[] labels = new int[n];
         int i = 0;

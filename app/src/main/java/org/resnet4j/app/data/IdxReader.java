@@ -14,6 +14,11 @@ import java.util.zip.GZIPInputStream;
  * int32, then the data.
  */
 public final class IdxReader {
+    /** Larger than any file; a product of dimensions beyond it is reported as "at least" this. */
+    private static final long SATURATED = 1L << 62;
+
+    private static final long NOT_IDX = -2;
+
     private IdxReader() {}
 
     /** The dimensions and the raw unsigned bytes of an IDX file. */
@@ -41,15 +46,16 @@ public final class IdxReader {
             throw new DataFileException(file, "a header of " + header + " bytes", bytes.length + " bytes");
         }
         int[] dims = new int[ndims];
-        long count = 1;
+        long count = 1; // saturates at SATURATED: four int dimensions can wrap a long (65536^4 = 2^64 -> 0)
         for (int i = 0; i < ndims; i++) {
             int o = 4 + 4 * i;
             dims[i] = ((bytes[o] & 0xff) << 24) | ((bytes[o + 1] & 0xff) << 16) | ((bytes[o + 2] & 0xff) << 8) | (bytes[o + 3] & 0xff);
             if (dims[i] <= 0) throw new DataFileException(file, "positive dimensions", "dimension " + i + " = " + dims[i]);
-            count *= dims[i];
+            count = count > SATURATED / dims[i] ? SATURATED : count * dims[i];
         }
         if (bytes.length - header != count) {
-            throw new DataFileException(file, (header + count) + " bytes (header " + header + " + " + count
+            String atLeast = count == SATURATED ? "at least " : "";
+            throw new DataFileException(file, atLeast + (header + count) + " bytes (header " + header + " + " + atLeast + count
                     + " data bytes for dimensions " + java.util.Arrays.toString(dims) + ")",
                     bytes.length + " bytes (truncated or corrupt; download it again)");
         }
@@ -89,13 +95,43 @@ public final class IdxReader {
         return out;
     }
 
+    /**
+     * The total size an IDX header at the start of {@code head} declares; {@link #NOT_IDX} when the
+     * header is not a valid one; -1 while {@code head} is too short to tell.
+     */
+    private static long declaredSize(byte[] head) {
+        if (head.length < 4) return -1;
+        int ndims = head[3] & 0xff;
+        if (head[0] != 0 || head[1] != 0 || head[2] != 0x08 || ndims < 1 || ndims > 4) return NOT_IDX;
+        int header = 4 + 4 * ndims;
+        if (head.length < header) return -1;
+        long count = 1;
+        for (int i = 0; i < ndims; i++) {
+            int d = java.nio.ByteBuffer.wrap(head, 4 + 4 * i, 4).getInt();
+            if (d <= 0) return NOT_IDX;
+            count = count > SATURATED / d ? SATURATED : count * d;
+        }
+        return header + count;
+    }
+
     static byte[] readMaybeGzip(Path file) throws IOException {
         if (!Files.isRegularFile(file)) throw new java.io.FileNotFoundException(file + ": no such file");
         byte[] raw = Files.readAllBytes(file);
         if (raw.length >= 2 && (raw[0] & 0xff) == 0x1f && (raw[1] & 0xff) == 0x8b) {
             try (InputStream in = new GZIPInputStream(new java.io.ByteArrayInputStream(raw), 1 << 16)) {
-                ByteArrayOutputStream out = new ByteArrayOutputStream(raw.length * 4);
-                in.transferTo(out);
+                ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(raw.length * 4L, 1 << 26));
+                byte[] chunk = new byte[1 << 16];
+                long limit = -1; // the size the header declares, once it has been inflated
+                for (int r; (r = in.read(chunk)) > 0; ) {
+                    out.write(chunk, 0, r);
+                    if (limit < 0) limit = declaredSize(out.toByteArray());
+                    if (limit == NOT_IDX) break; // read() names what is wrong with the header
+                    // a small gzip file can inflate ~1000-fold: stop at what the dimensions promise
+                    if (limit >= 0 && out.size() > limit) {
+                        throw new DataFileException(file, limit + " bytes once decompressed (as its header declares)",
+                                "more (at least " + out.size() + "; corrupt, or not this data set's file)");
+                    }
+                }
                 return out.toByteArray();
             } catch (java.io.EOFException | java.util.zip.ZipException e) {
                 throw new DataFileException(file, "a complete gzip stream", "a damaged one (" + e.getMessage()

@@ -14,6 +14,8 @@ import org.resnet4j.app.data.Normalization;
  */
 public record RunInfo(String model, int inChannels, int numClasses, int height, int width, Normalization norm,
                       List<String> classes) {
+    /** Largest input side a run description may name (ImageNet models use 224). */
+    static final int MAX_SIDE = 8192;
 
     public Map<String, String> toMetadata() {
         Map<String, String> m = new LinkedHashMap<>();
@@ -31,13 +33,30 @@ public record RunInfo(String model, int inChannels, int numClasses, int height, 
     public static RunInfo fromMetadata(Map<String, String> m, Path file) {
         if (!m.containsKey("info.model")) return null;
         try {
-            String[] size = m.get("info.input_size").split("x");
-            return new RunInfo(m.get("info.model"), Integer.parseInt(m.get("info.in_channels")), Integer.parseInt(m.get("info.num_classes")),
-                    Integer.parseInt(size[0]), Integer.parseInt(size[1]),
-                    new Normalization(floats(m.get("info.mean")), floats(m.get("info.std"))), List.of(m.get("info.classes").split("\\|")));
+            String[] size = get(m, "info.input_size").split("x");
+            if (size.length != 2) throw new IllegalArgumentException("info.input_size must be HxW, got '" + m.get("info.input_size") + "'");
+            RunInfo info = new RunInfo(m.get("info.model"), Integer.parseInt(get(m, "info.in_channels")),
+                    Integer.parseInt(get(m, "info.num_classes")), Integer.parseInt(size[0]), Integer.parseInt(size[1]),
+                    new Normalization(floats(get(m, "info.mean")), floats(get(m, "info.std"))), List.of(get(m, "info.classes").split("\\|")));
+            // predict allocates images of this size: a damaged value must not become an absurd allocation
+            if (info.inChannels < 1 || info.numClasses < 1 || info.height < 1 || info.width < 1
+                    || info.height > MAX_SIDE || info.width > MAX_SIDE) {
+                throw new IllegalArgumentException("channels " + info.inChannels + ", classes " + info.numClasses + ", input size "
+                        + info.height + "x" + info.width + " (expected positive values, sides at most " + MAX_SIDE + ")");
+            }
+            if (info.norm.channels() != info.inChannels) {
+                throw new IllegalArgumentException("the normalization has " + info.norm.channels() + " channels, the input " + info.inChannels);
+            }
+            return info;
         } catch (RuntimeException e) {
             throw new IllegalArgumentException(file + ": damaged run description in its metadata (" + e.getMessage() + ")", e);
         }
+    }
+
+    private static String get(Map<String, String> m, String key) {
+        String v = m.get(key);
+        if (v == null) throw new IllegalArgumentException("missing " + key);
+        return v;
     }
 
     private static String join(float[] v) {

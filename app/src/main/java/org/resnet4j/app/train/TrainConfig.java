@@ -29,7 +29,7 @@ public record TrainConfig(int epochs, int batchSize, String optimizer, double lr
         if (epochs < 1) throw new IllegalArgumentException("--epochs must be >= 1, got " + epochs);
         if (batchSize < 1) throw new IllegalArgumentException("--batch-size must be >= 1, got " + batchSize);
         if (!(lr > 0) || Double.isInfinite(lr)) throw new IllegalArgumentException("--lr must be > 0, got " + lr);
-        if (!(warmupEpochs >= 0)) throw new IllegalArgumentException("--warmup must be >= 0 epochs, got " + warmupEpochs);
+        if (!(warmupEpochs >= 0) || Double.isInfinite(warmupEpochs)) throw new IllegalArgumentException("--warmup must be >= 0 epochs, got " + warmupEpochs);
         if (logEvery < 1) throw new IllegalArgumentException("--log-every must be >= 1, got " + logEvery);
         switch (optimizer) {
             case "sgd", "adam", "adamw" -> { }
@@ -38,6 +38,17 @@ public record TrainConfig(int epochs, int batchSize, String optimizer, double lr
         switch (schedule) {
             case "cosine", "step", "multistep", "none" -> { }
             default -> throw new IllegalArgumentException("--schedule must be cosine, step, multistep or none, got '" + schedule + "'");
+        }
+        // checked here so a bad value is a usage error, not a failure when the optimizer is built
+        if (!(momentum >= 0) || Double.isInfinite(momentum)) throw new IllegalArgumentException("--momentum must be >= 0, got " + momentum);
+        if (!optimizer.equals("sgd") && !(momentum < 1)) {
+            throw new IllegalArgumentException("--momentum is " + optimizer + "'s beta1 and must be < 1, got " + momentum);
+        }
+        if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
+            throw new IllegalArgumentException("--weight-decay must be >= 0, got " + weightDecay);
+        }
+        if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) {
+            throw new IllegalArgumentException("--label-smoothing must be in [0, 1], got " + labelSmoothing);
         }
     }
 }

@@ -58,12 +58,13 @@ public record ImagePreprocessing(int width, int height, int channels, float[] me
     /** The image as normalized CHW floats of length channels * height * width. */
     public float[] toChw(BufferedImage image) {
         if (image == null) throw new IllegalArgumentException("image is null (ImageIO.read returns null for an unsupported format)");
-        BufferedImage img = image;
-        if (image.getWidth() != width || image.getHeight() != height || image.getType() != BufferedImage.TYPE_INT_RGB) {
+        BufferedImage src = image.getColorModel().hasAlpha() ? withoutAlpha(image) : image;
+        BufferedImage img = src;
+        if (src.getWidth() != width || src.getHeight() != height || src.getType() != BufferedImage.TYPE_INT_RGB) {
             img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
             Graphics2D g = img.createGraphics();
             g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-            g.drawImage(image, 0, 0, width, height, null);
+            g.drawImage(src, 0, 0, width, height, null);
             g.dispose();
         }
         int plane = width * height;
@@ -84,5 +85,20 @@ public record ImagePreprocessing(int width, int height, int channels, float[] me
             }
         }
         return out;
+    }
+
+    /**
+     * The colours with the alpha channel dropped, as PIL's {@code convert("RGB")} does (a transparent
+     * white pixel stays white); drawing onto an opaque image would composite it over black instead.
+     */
+    public static BufferedImage withoutAlpha(BufferedImage image) {
+        int w = image.getWidth(), h = image.getHeight();
+        BufferedImage rgb = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        int[] row = new int[w];
+        for (int y = 0; y < h; y++) {
+            image.getRGB(0, y, w, 1, row, 0, w);
+            rgb.setRGB(0, y, w, 1, row, 0, w); // TYPE_INT_RGB keeps the colour bits and ignores alpha
+        }
+        return rgb;
     }
 }

@@ -140,7 +140,7 @@ public final class TrainingCheckpoint {
         optimizer.loadState(os);
         if (scheduler != null) {
             scheduler.loadState(new SchedulerState(savedScheduler,
-                    (int) parseLong(file, "scheduler.last_epoch", require(file, meta, "scheduler.last_epoch")),
+                    parseInt(file, "scheduler.last_epoch", require(file, meta, "scheduler.last_epoch")),
                     parseDouble(file, "scheduler.base_lr", require(file, meta, "scheduler.base_lr"))));
         }
         RandomState.setState(rng.remove("global"));
@@ -170,6 +170,14 @@ public final class TrainingCheckpoint {
             return Long.parseLong(v);
         } catch (NumberFormatException e) {
             throw new SafeTensorsException(file, null, "metadata " + key + " = '" + v + "' is not an integer");
+        }
+    }
+
+    private static int parseInt(Path file, String key, String v) throws SafeTensorsException {
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new SafeTensorsException(file, null, "metadata " + key + " = '" + v + "' is not an integer in the int range");
         }
     }
 
