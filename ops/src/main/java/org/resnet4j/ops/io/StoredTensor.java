@@ -8,7 +8,8 @@ import org.resnet4j.core.Shape;
 /**
  * One tensor as stored in a safetensors file: its dtype, shape and raw little-endian bytes. The bytes
  * are kept as read, so re-saving a loaded file reproduces them exactly; {@link #toFloats()},
- * {@link #toDoubles()} and {@link #toLongs()} convert on demand.
+ * {@link #toDoubles()} and {@link #toLongs()} convert on demand. The byte array is shared, not
+ * copied (checkpoints hold hundreds of megabytes): treat it as read-only.
  */
 public record StoredTensor(StoredDType dtype, int[] shape, byte[] data) {
 

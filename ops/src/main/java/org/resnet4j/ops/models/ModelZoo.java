@@ -21,7 +21,8 @@ public final class ModelZoo {
     /** The options a model family understands; any other option set is an error, not silently ignored. */
     private enum Opt { NUM_CLASSES, IN_CHANNELS, ZERO_INIT_RESIDUAL, GROUPS, WIDTH_PER_GROUP, DILATION }
 
-    private record Entry(String description, Set<Opt> options, Function<ModelOptions, Module> factory) {}
+    /** input: the (C, H, W) the model was designed for (C is replaced by ModelOptions.inChannels when given). */
+    private record Entry(String description, Set<Opt> options, Function<ModelOptions, Module> factory, int[] input) {}
 
     private static final Map<String, Entry> MODELS = new LinkedHashMap<>();
 
@@ -29,6 +30,7 @@ public final class ModelZoo {
     private static final Set<Opt> CIFAR = EnumSet.of(Opt.NUM_CLASSES, Opt.IN_CHANNELS, Opt.ZERO_INIT_RESIDUAL);
     private static final Set<Opt> CLASSES_AND_INPUT = EnumSet.of(Opt.NUM_CLASSES, Opt.IN_CHANNELS);
     private static final int[] CIFAR_DEPTHS = {20, 32, 44, 56, 110, 1202};
+    private static final int[] IMAGENET = {3, 224, 224}, CIFAR_INPUT = {3, 32, 32};
 
     static {
         tv("resnet18", "ResNet-18 (torchvision): BasicBlocks [2, 2, 2, 2], 11.7M params", ResNet.Block.BASIC, new int[] {2, 2, 2, 2}, 1, 64);
@@ -43,48 +45,48 @@ public final class ModelZoo {
         for (int d : CIFAR_DEPTHS) {
             int n = (d - 2) / 6;
             put("resnet" + d, "CIFAR ResNet-" + d + " (He 2015, 4.2): 3x" + n + " BasicBlocks at 16/32/64 channels, option A shortcuts",
-                    CIFAR, o -> new CifarResNet(d, CifarResNet.Shortcut.A, o));
+                    CIFAR, o -> new CifarResNet(d, CifarResNet.Shortcut.A, o), CIFAR_INPUT);
         }
         for (int d : CIFAR_DEPTHS) {
             put("resnet" + d + "-b", "CIFAR ResNet-" + d + " with option B shortcuts (1x1 conv + BN where the shape changes)",
-                    CIFAR, o -> new CifarResNet(d, CifarResNet.Shortcut.B, o));
+                    CIFAR, o -> new CifarResNet(d, CifarResNet.Shortcut.B, o), CIFAR_INPUT);
         }
         for (int d : CIFAR_DEPTHS) {
             put("plain" + d, "plain CIFAR net of " + d + " layers: the layers of resnet" + d + " without any shortcut",
-                    CIFAR, o -> new CifarResNet(d, CifarResNet.Shortcut.NONE, o));
+                    CIFAR, o -> new CifarResNet(d, CifarResNet.Shortcut.NONE, o), CIFAR_INPUT);
         }
         for (int d : new int[] {20, 32, 44, 56, 110}) {
             int n = (d - 2) / 6;
             put("preact-resnet" + d, "pre-activation CIFAR ResNet-" + d + " (He 2016): 3x" + n + " pre-act basic units",
-                    CLASSES_AND_INPUT, o -> new PreActResNet(false, new int[] {n, n, n}, true, o));
+                    CLASSES_AND_INPUT, o -> new PreActResNet(false, new int[] {n, n, n}, true, o), CIFAR_INPUT);
         }
         put("preact-resnet164", "pre-activation CIFAR ResNet-164 (He 2016): 3x18 pre-act bottleneck units",
-                CLASSES_AND_INPUT, o -> new PreActResNet(true, new int[] {18, 18, 18}, true, o));
+                CLASSES_AND_INPUT, o -> new PreActResNet(true, new int[] {18, 18, 18}, true, o), CIFAR_INPUT);
         put("preact-resnet1001", "pre-activation CIFAR ResNet-1001 (He 2016): 3x111 pre-act bottleneck units",
-                CLASSES_AND_INPUT, o -> new PreActResNet(true, new int[] {111, 111, 111}, true, o));
+                CLASSES_AND_INPUT, o -> new PreActResNet(true, new int[] {111, 111, 111}, true, o), CIFAR_INPUT);
         preactImageNet("preact-resnet18", false, new int[] {2, 2, 2, 2});
         preactImageNet("preact-resnet34", false, new int[] {3, 4, 6, 3});
         preactImageNet("preact-resnet50", true, new int[] {3, 4, 6, 3});
         preactImageNet("preact-resnet101", true, new int[] {3, 4, 23, 3});
         preactImageNet("preact-resnet152", true, new int[] {3, 8, 36, 3});
         put("seed-bottleneck", "seed 000's Bottleneck(64, 256): 1x1/3x3/1x1 branch, shortcut always a biased 1x1 conv + BN; input (N, 64, H, W)",
-                EnumSet.of(Opt.IN_CHANNELS), o -> new SeedBottleneck(o.inChannelsOr(64), 256, 1));
+                EnumSet.of(Opt.IN_CHANNELS), o -> new SeedBottleneck(o.inChannelsOr(64), 256, 1), new int[] {64, 56, 56});
         put("seed-resnet50-v1", "seed 000's ResNet-50 v1: stride on the first 1x1, 7x7 stem conv with bias, 25.6M params",
-                CLASSES_AND_INPUT, o -> new SeedResNetV1(new int[] {3, 4, 6, 3}, o.numClassesOr(1000), o.inChannelsOr(3)));
+                CLASSES_AND_INPUT, o -> new SeedResNetV1(new int[] {3, 4, 6, 3}, o.numClassesOr(1000), o.inChannelsOr(3)), IMAGENET);
         put("seed-cifar-resnet", "seed 000's CIFAR-10 network: v1 Blocks, Layers [3, 4], fc 512 -> 10",
-                CLASSES_AND_INPUT, o -> new SeedResNetV1(new int[] {3, 4}, o.numClassesOr(10), o.inChannelsOr(3)));
+                CLASSES_AND_INPUT, o -> new SeedResNetV1(new int[] {3, 4}, o.numClassesOr(10), o.inChannelsOr(3)), CIFAR_INPUT);
         put("seed-tf-cifar", "seed 000's TensorFlow CIFAR-10 net: no BN, 3x3 stem of 32, stages [2, 3, 2], avg-pool + zero-pad shortcuts",
-                CLASSES_AND_INPUT, o -> new TfCifarNet(new int[] {2, 3, 2}, 32, o.numClassesOr(10), o.inChannelsOr(3)));
+                CLASSES_AND_INPUT, o -> new TfCifarNet(new int[] {2, 3, 2}, 32, o.numClassesOr(10), o.inChannelsOr(3)), CIFAR_INPUT);
         put("seed-simple-resnet", "seed 000's simple ResNet as written: 5x5/2 stem, BasicBlocks, Bottlenecks 64->4096, 4x4 head, Dropout, final ReLU; 32x32 input",
-                CLASSES_AND_INPUT, o -> new SimpleResNet(o.inChannelsOr(3), o.numClassesOr(10)));
+                CLASSES_AND_INPUT, o -> new SimpleResNet(o.inChannelsOr(3), o.numClassesOr(10)), CIFAR_INPUT);
         put("seed-d2l-resnet18", "seed 001's d2l ResNet-18: Residual units (biased 3x3 convs + BN, optional 1x1 conv) by resnet_block; 1 input channel",
-                CLASSES_AND_INPUT, o -> new D2lResNet18(o.inChannelsOr(1), o.numClassesOr(10)));
+                CLASSES_AND_INPUT, o -> new D2lResNet18(o.inChannelsOr(1), o.numClassesOr(10)), new int[] {1, 96, 96});
         put("seed-mnist", "seed 002's MNIST model: conv5x5, maxpool, ResBlock(16), conv3x3, maxpool, ResBlock(32), 800->200->10; 1x28x28 input",
-                CLASSES_AND_INPUT, o -> new MnistResNet(o.inChannelsOr(1), o.numClassesOr(10)));
+                CLASSES_AND_INPUT, o -> new MnistResNet(o.inChannelsOr(1), o.numClassesOr(10)), new int[] {1, 28, 28});
     }
 
-    private static void put(String name, String description, Set<Opt> options, Function<ModelOptions, Module> factory) {
-        MODELS.put(name, new Entry(description, options, factory));
+    private static void put(String name, String description, Set<Opt> options, Function<ModelOptions, Module> factory, int[] input) {
+        MODELS.put(name, new Entry(description, options, factory, input));
     }
 
     /** torchvision's builders; like its _ovewrite_named_param, a conflicting groups/width_per_group is an error. */
@@ -101,13 +103,13 @@ public final class ModelZoo {
                 o = o.groups(groups).widthPerGroup(width);
             }
             return new ResNet(block, layers, o);
-        });
+        }, IMAGENET);
     }
 
     private static void preactImageNet(String name, boolean bottleneck, int[] layers) {
         put(name, "pre-activation ResNet (He 2016), ImageNet layout, " + (bottleneck ? "bottleneck" : "basic") + " units "
                         + java.util.Arrays.toString(layers),
-                CLASSES_AND_INPUT, o -> new PreActResNet(bottleneck, layers, false, o));
+                CLASSES_AND_INPUT, o -> new PreActResNet(bottleneck, layers, false, o), IMAGENET);
     }
 
     /** Every model name, in a stable order. */
@@ -124,6 +126,18 @@ public final class ModelZoo {
 
     public static String describe(String name) {
         return entry(name).description();
+    }
+
+    /**
+     * The input (C, H, W) the named model was designed for: 3x224x224 for ImageNet layouts, 3x32x32
+     * for CIFAR layouts and the CIFAR seeds (seed-simple-resnet needs exactly 32x32), 1x28x28 for
+     * seed-mnist, 1x96x96 for d2l's ResNet-18, 64x56x56 for the seed Bottleneck demo; C follows
+     * {@code options.inChannels()} when set.
+     */
+    public static int[] inputShape(String name, ModelOptions options) {
+        int[] s = entry(name).input().clone();
+        if (options != null && options.inChannels() != null) s[0] = options.inChannels();
+        return s;
     }
 
     public static Module create(String name) {

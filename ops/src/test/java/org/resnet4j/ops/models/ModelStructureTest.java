@@ -37,6 +37,7 @@ class ModelStructureTest {
         m.eval();
         assertThat(m.forward(random(1, 1, 3, 32, 32)).shape()).containsExactly(1, 10);
         assertThat(m.namedParameters()).containsKeys("conv1.0.bias", "res_block2.2.downsample.0.weight", "output.4.weight");
+        assertThat(m.parameterCount()).isEqualTo(ParameterCountTest.PYTORCH.get("seed-simple-resnet"));
     }
 
     @Test

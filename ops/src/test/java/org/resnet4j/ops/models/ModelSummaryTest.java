@@ -41,4 +41,20 @@ class ModelSummaryTest {
         assertThat(mnist.outputShape()).containsExactly(1, 10);
         assertThat(mnist.totalParams()).isEqualTo(210_882L);
     }
+
+    @Test
+    void everyModelHasADesignInputAndTheSmallOnesRunOnIt() {
+        assertThat(ModelZoo.inputShape("resnet50", ModelOptions.defaults())).containsExactly(3, 224, 224);
+        assertThat(ModelZoo.inputShape("resnet56", ModelOptions.defaults().inChannels(1))).containsExactly(1, 32, 32);
+        assertThat(ModelZoo.inputShape("preact-resnet18", ModelOptions.defaults())).containsExactly(3, 224, 224);
+        assertThat(ModelZoo.inputShape("preact-resnet164", ModelOptions.defaults())).containsExactly(3, 32, 32);
+        assertThat(ModelZoo.inputShape("seed-simple-resnet", ModelOptions.defaults())).containsExactly(3, 32, 32);
+        for (String name : ModelZoo.names()) assertThat(ModelZoo.inputShape(name, null)).as(name).hasSize(3);
+        for (String name : new String[] {"resnet20", "plain20", "resnet20-b", "preact-resnet20", "seed-tf-cifar", "seed-mnist",
+                "seed-bottleneck", "seed-cifar-resnet"}) {
+            int[] chw = ModelZoo.inputShape(name, ModelOptions.defaults());
+            ModelSummary s = ModelSummary.of(ModelZoo.create(name), 1, chw[0], chw[1], chw[2]);
+            assertThat(s.outputShape()[0]).as(name).isEqualTo(1);
+        }
+    }
 }
