@@ -45,7 +45,13 @@ final class Checkpoints {
             for (var e : tensors.entrySet()) if (e.getKey().startsWith("model.")) m.put(e.getKey().substring(6), e.getValue());
             tensors = m;
         }
-        StateDict.LoadReport rep = StateDict.load(model, tensors, StateDict.LoadOptions.STRICT, file.toString());
+        StateDict.LoadReport rep;
+        try {
+            rep = StateDict.load(model, tensors, StateDict.LoadOptions.STRICT, file.toString());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + " does not fit model " + name + " (" + info.inChannels() + " input channels, "
+                    + info.numClasses() + " classes); give the --model it was trained as. " + e.getMessage(), e);
+        }
         if (!rep.isComplete()) throw new IllegalArgumentException(file + " does not fit model " + name + ":" + rep.describeProblems());
         model.eval();
         return new Loaded(model, info);

@@ -53,7 +53,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Spec CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--recipe", paramLabel = "NAME", description = "default, seed-cifar-sgd, seed-tf-adam or seed-mnist")
-    String recipe = "default";
+    String recipe;
     @Option(names = "--model", paramLabel = "NAME", description = "any model of the zoo (see 'summary --list'); default resnet20")
     String model;
     @Option(names = "--data", paramLabel = "DIR", description = "data set folder (IDX or CIFAR-10 binary); default /usr/share/datasets/fashion-mnist")
@@ -71,13 +71,14 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--warmup", paramLabel = "EPOCHS", description = "linear warm-up from lr/10 (0 = none)") Double warmup;
     @Option(names = "--label-smoothing", paramLabel = "S", description = "cross-entropy label smoothing (0 = none)") Double labelSmoothing;
     @Option(names = "--augment", negatable = true, description = "random crop (padding 4) + horizontal flip") Boolean augment;
-    @Option(names = "--seed", paramLabel = "N", description = "seed of init, shuffling and augmentation (default ${DEFAULT-VALUE})")
-    long seed = 42;
+    @Option(names = "--seed", paramLabel = "N", description = "seed of init, shuffling and augmentation (default 42)")
+    Long seed;
     @Option(names = "--threads", paramLabel = "N", description = "CPU threads (default: all cores)") Integer threads;
     @Option(names = "--device", paramLabel = "DEV", description = "cpu (default) or opencl[:N|:NAME]") String device = "cpu";
     @Option(names = "--out", paramLabel = "DIR", description = "output folder (default runs/<timestamp>)") Path out;
     @Option(names = "--resume", paramLabel = "CHECKPOINT", arity = "0..1", fallbackValue = "",
-            description = "continue a run from its checkpoint.safetensors (no value: --out's, or the newest under runs/)")
+            description = {"continue a run from its checkpoint.safetensors (no value: --out's, or the newest under runs/);",
+                    "options not given are those the run was started with"})
     String resume;
     @Option(names = "--limit", paramLabel = "N", description = "use only the first N training (and test) examples") Integer limit;
     @Option(names = "--log-every", paramLabel = "N", description = "a metrics.csv row and log line every N steps (default ${DEFAULT-VALUE})")
@@ -86,9 +87,12 @@ public final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintStream stdout = System.out;
+        Path resumeFile = resolveResume();
+        // a resumed run keeps the options it was started with, unless given again
+        Map<String, String> saved = resumeFile != null ? RunState.info(resumeFile) : Map.of();
         Recipe r;
         try {
-            r = Recipe.named(recipe);
+            r = Recipe.named(recipe != null ? recipe : saved.getOrDefault(RUN + "recipe", "default"));
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -96,27 +100,31 @@ public final class TrainCommand implements Callable<Integer> {
             if (threads < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--threads must be >= 1, got " + threads);
             Parallel.setThreads(threads);
         }
+        if (format == null) format = saved.get(RUN + "format");
         DataFormat fmt;
         try {
             fmt = format == null ? null : DataFormat.parse(format);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
-
-        Path resumeFile = resolveResume();
         if (out == null) {
             out = resumeFile != null ? resumeFile.toAbsolutePath().getParent()
                     : Path.of("runs", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         }
-        Map<String, String> saved = resumeFile != null ? RunState.info(resumeFile) : Map.of();
         String modelName = model != null ? model : saved.getOrDefault("info.model", r.model());
+        if (data == null && saved.containsKey(RUN + "data")) data = Path.of(saved.get(RUN + "data"));
+        if (limit == null && saved.containsKey(RUN + "limit")) limit = Integer.valueOf(saved.get(RUN + "limit"));
+        long theSeed = seed != null ? seed : saved.containsKey(RUN + "seed") ? Long.parseLong(saved.get(RUN + "seed")) : 42;
 
         TrainConfig cfg;
         try {
-            cfg = new TrainConfig(or(epochs, r.epochs()), or(batchSize, r.batchSize()), or(optimizer, r.optimizer()), or(lr, r.lr()),
-                    or(momentum, r.momentum()), or(nesterov, r.nesterov()), or(weightDecay, r.weightDecay()), or(schedule, r.schedule()),
-                    or(warmup, r.warmupEpochs()), or(labelSmoothing, r.labelSmoothing()), seed, or(augment, r.augment()), logEvery,
-                    256, out);
+            cfg = new TrainConfig(or(epochs, savedInt(saved, "epochs"), r.epochs()), or(batchSize, savedInt(saved, "batch_size"), r.batchSize()),
+                    or(optimizer, saved.get(RUN + "optimizer"), r.optimizer()), or(lr, savedDouble(saved, "lr"), r.lr()),
+                    or(momentum, savedDouble(saved, "momentum"), r.momentum()), or(nesterov, savedBool(saved, "nesterov"), r.nesterov()),
+                    or(weightDecay, savedDouble(saved, "weight_decay"), r.weightDecay()), or(schedule, saved.get(RUN + "schedule"), r.schedule()),
+                    or(warmup, savedDouble(saved, "warmup"), r.warmupEpochs()),
+                    or(labelSmoothing, savedDouble(saved, "label_smoothing"), r.labelSmoothing()), theSeed,
+                    or(augment, savedBool(saved, "augment"), r.augment()), logEvery, 256, out);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -130,11 +138,12 @@ public final class TrainCommand implements Callable<Integer> {
             train = train.limit(limit);
             test = test.limit(limit);
         }
-        Normalization norm = r.mean() != null && r.mean().length == train.channels() ? new Normalization(r.mean(), r.std())
+        RunInfo savedInfo = resumeFile != null ? RunInfo.fromMetadata(saved, resumeFile) : null;
+        Normalization norm = savedInfo != null ? savedInfo.norm() : r.mean() != null && r.mean().length == train.channels() ? new Normalization(r.mean(), r.std())
                 : r.mean() != null ? new Normalization(fill(r.mean()[0], train.channels()), fill(r.std()[0], train.channels()))
                 : Normalization.of(train);
 
-        RandomState.manualSeed(seed); // init draws from the global stream: the same seed, the same starting weights
+        RandomState.manualSeed(theSeed); // init draws from the global stream: the same seed, the same starting weights
         Module net = Models.create(modelName, train.channels(), train.numClasses());
         net.to(backend);
         RunInfo info = new RunInfo(modelName, train.channels(), train.numClasses(), train.height(), train.width(), norm, train.classNames());
@@ -146,9 +155,26 @@ public final class TrainCommand implements Callable<Integer> {
         stdout.printf(Locale.ROOT, "  %d epochs, batch %d, %s lr %s momentum %s%s wd %s, schedule %s, warm-up %s epochs, label smoothing %s, "
                         + "augmentation %s, seed %d; output in %s%n", cfg.epochs(), cfg.batchSize(), cfg.optimizer(), cfg.lr(), cfg.momentum(),
                 cfg.nesterov() ? " nesterov" : "", cfg.weightDecay(), cfg.schedule(), cfg.warmupEpochs(), cfg.labelSmoothing(),
-                cfg.augment() ? "crop+flip" : "off", seed, out);
+                cfg.augment() ? "crop+flip" : "off", theSeed, out);
         try (Progress progress = tty ? new TerminalProgress(stdout) : new PlainProgress(stdout, logEvery)) {
-            Trainer.Result res = new Trainer(net, backend, train, test, cfg, info, progress).run(resumeFile);
+            Map<String, String> run = new java.util.LinkedHashMap<>();
+            run.put(RUN + "recipe", r.name());
+            run.put(RUN + "data", dir.toAbsolutePath().toString());
+            if (format != null) run.put(RUN + "format", format);
+            if (limit != null) run.put(RUN + "limit", limit.toString());
+            run.put(RUN + "seed", Long.toString(theSeed));
+            run.put(RUN + "epochs", Integer.toString(cfg.epochs()));
+            run.put(RUN + "batch_size", Integer.toString(cfg.batchSize()));
+            run.put(RUN + "optimizer", cfg.optimizer());
+            run.put(RUN + "lr", Double.toString(cfg.lr()));
+            run.put(RUN + "momentum", Double.toString(cfg.momentum()));
+            run.put(RUN + "nesterov", Boolean.toString(cfg.nesterov()));
+            run.put(RUN + "weight_decay", Double.toString(cfg.weightDecay()));
+            run.put(RUN + "schedule", cfg.schedule());
+            run.put(RUN + "warmup", Double.toString(cfg.warmupEpochs()));
+            run.put(RUN + "label_smoothing", Double.toString(cfg.labelSmoothing()));
+            run.put(RUN + "augment", Boolean.toString(cfg.augment()));
+            Trainer.Result res = new Trainer(net, backend, train, test, cfg, info, progress).withMetadata(run).run(resumeFile);
             stdout.printf(Locale.ROOT, "done: test accuracy %.2f%% (best %.2f%% at epoch %d), %.0f images/s, %.1f s; files in %s%n",
                     100 * res.lastAccuracy(), 100 * res.bestAccuracy(), res.bestEpoch(), res.imagesPerSecond(), res.seconds(), out);
         }
@@ -182,7 +208,22 @@ public final class TrainCommand implements Callable<Integer> {
         return a;
     }
 
-    private static <T> T or(T v, T fallback) {
-        return v != null ? v : fallback;
+    /** Metadata keys of the options a run was started with (read back by --resume). */
+    static final String RUN = "info.run.";
+
+    private static <T> T or(T v, T saved, T fallback) {
+        return v != null ? v : saved != null ? saved : fallback;
+    }
+
+    private static Integer savedInt(Map<String, String> m, String k) {
+        return m.containsKey(RUN + k) ? Integer.valueOf(m.get(RUN + k)) : null;
+    }
+
+    private static Double savedDouble(Map<String, String> m, String k) {
+        return m.containsKey(RUN + k) ? Double.valueOf(m.get(RUN + k)) : null;
+    }
+
+    private static Boolean savedBool(Map<String, String> m, String k) {
+        return m.containsKey(RUN + k) ? Boolean.valueOf(m.get(RUN + k)) : null;
     }
 }

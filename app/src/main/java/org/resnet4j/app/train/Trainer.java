@@ -49,6 +49,14 @@ public final class Trainer {
     private final Progress progress;
     private final Object saveLock = new Object();
     private java.util.function.IntConsumer epochEnd = e -> { };
+    private Map<String, String> extraMetadata = Map.of();
+    private StepListener stepListener = (step, epoch, loss) -> { };
+
+    /** Sees every step after backward and before the optimizer's update: the gradients of this step are in place. */
+    @FunctionalInterface
+    public interface StepListener {
+        void afterBackward(long step, int epoch, double loss);
+    }
     private volatile boolean shuttingDown;
     private volatile String lastCheckpointNote = "no checkpoint yet (it is written at the end of each epoch)";
 
@@ -74,6 +82,21 @@ public final class Trainer {
     /** Called after each epoch's files are saved, with the epoch number (1-based); gradflow and tests listen here. */
     public Trainer onEpochEnd(java.util.function.IntConsumer listener) {
         this.epochEnd = listener;
+        return this;
+    }
+
+    /** Extra {@code info.*} metadata stored in every weights file and checkpoint (e.g. the options the run was started with). */
+    public Trainer withMetadata(Map<String, String> metadata) {
+        for (String k : metadata.keySet()) {
+            if (!k.startsWith("info.")) throw new IllegalArgumentException("run metadata keys start with 'info.', got '" + k + "'");
+        }
+        this.extraMetadata = Map.copyOf(metadata);
+        return this;
+    }
+
+    /** Called after each step's backward pass, before the update (e.g. to read gradient statistics from hooks). */
+    public Trainer onStep(StepListener listener) {
+        this.stepListener = listener;
         return this;
     }
 
@@ -123,7 +146,7 @@ public final class Trainer {
             synchronized (saveLock) { // let a save in progress finish, and start no other: no file is left half-written
                 shuttingDown = true;
                 System.err.println("\ninterrupted; " + lastCheckpointNote
-                        + (lastCheckpointNote.startsWith("last") ? "; continue with: resnet4j train --resume " + ckpt + " (same options)" : ""));
+                        + (lastCheckpointNote.startsWith("last") ? "; continue with: resnet4j train --resume " + ckpt : ""));
             }
         });
         Runtime.getRuntime().addShutdownHook(hook);
@@ -155,6 +178,7 @@ public final class Trainer {
                             throw diverged("the gradient of " + badGrad + " became non-finite (loss " + loss + ")", step, epoch, batchNo,
                                     stepsPerEpoch, b, ce);
                         }
+                        stepListener.afterBackward(step, epoch, loss);
                         opt.step();
                         if (sched != null) sched.step();
                         int[] pred = Evaluation.argmax(logits.toFloats(), b.size(), logits.dim(1));
@@ -192,6 +216,7 @@ public final class Trainer {
                     metrics.add(new MetricsLog.Row("epoch", epoch, step, opt.lr(), lossSum / seen, (double) correct / seen, ev.loss(),
                             ev.accuracy(), seen / secs, (System.nanoTime() - runStart) * 1e-9));
                     Map<String, String> meta = new LinkedHashMap<>(info.toMetadata());
+                    meta.putAll(extraMetadata);
                     meta.put("info.epoch", Integer.toString(epoch));
                     meta.put("info.test_accuracy", Double.toString(ev.accuracy()));
                     StateDict.save(model, out.resolve("last.safetensors"), meta);

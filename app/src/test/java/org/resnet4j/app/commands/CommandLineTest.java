@@ -105,15 +105,25 @@ class CommandLineTest {
         TestFiles.writeIdxSet(data, "t10k", 12, 8, 8, 10, true);
         Path run = dir.resolve("run");
         String[] common = {"train", "--data", data.toString(), "--out", run.toString(), "--batch-size", "12", "--threads", "2",
-                "--log-every", "1", "--lr", "0.05"};
+                "--log-every", "1", "--lr", "0.05", "--schedule", "none", "--warmup", "0"}; // a constant lr: extending a run keeps its schedule
         assertThat(Main.run(concat(common, "--epochs", "1"))).as(err()).isEqualTo(0);
         assertThat(out()).contains("epoch 1/1: train loss", "test loss", "img/s");
         for (String f : new String[] {"metrics.csv", "curves.png", "last.safetensors", "best.safetensors", "checkpoint.safetensors"}) {
             assertThat(run.resolve(f)).exists();
         }
-        // continue the same run for a second epoch
-        assertThat(Main.run(concat(common, "--epochs", "2", "--resume"))).as(err()).isEqualTo(0);
-        assertThat(out()).contains("resumed from", "epoch 2/2: train loss");
+        // continue the same run for a second epoch: the other options come from the checkpoint
+        assertThat(Main.run("train", "--resume", run.resolve("checkpoint.safetensors").toString(), "--epochs", "2")).as(err()).isEqualTo(0);
+        assertThat(out()).contains("resumed from", "batch 12, sgd lr 0.05 ", "epoch 2/2: train loss");
+        // ... and ends where an uninterrupted two-epoch run ends, bit for bit (Trainer tests cover a cosine
+        // schedule interrupted mid-run; here the run is extended, so the lr must not depend on the epoch count)
+        Path whole = dir.resolve("whole");
+        String[] again = common.clone();
+        again[4] = whole.toString();
+        assertThat(Main.run(concat(again, "--epochs", "2"))).as(err()).isEqualTo(0);
+        var a = org.resnet4j.ops.io.SafeTensors.read(run.resolve("last.safetensors")).tensors();
+        var b = org.resnet4j.ops.io.SafeTensors.read(whole.resolve("last.safetensors")).tensors();
+        assertThat(a.keySet()).isEqualTo(b.keySet());
+        for (String k : a.keySet()) assertThat(a.get(k).data()).as(k).isEqualTo(b.get(k).data());
 
         assertThat(Main.run("eval", run.toString(), "--data", data.toString())).as(err()).isEqualTo(0);
         assertThat(out()).contains("per-class accuracy", "confusion matrix (rows: actual, columns: predicted)", "accuracy");
@@ -128,6 +138,21 @@ class CommandLineTest {
         assertThat(Main.run("predict", "--weights", run.toString(), "--idx", data.resolve("t10k-images-idx3-ubyte.gz").toString(),
                 "--index", "99")).isEqualTo(1);
         assertThat(err()).contains("--index 99 is outside [0, 12)");
+    }
+
+    @Test
+    void evalOfWeightsWithoutARunDescriptionTakesModelAndData() throws Exception {
+        Path data = dir.resolve("plain");
+        TestFiles.writeIdxSet(data, "train", 8, 8, 8, 10, false);
+        TestFiles.writeIdxSet(data, "t10k", 6, 8, 8, 10, false);
+        Path w = dir.resolve("export.safetensors");
+        org.resnet4j.ops.io.StateDict.save(Models.create("resnet20", 1, 10), w); // as a PyTorch export would be: weights only
+        assertThat(Main.run("eval", w.toString(), "--data", data.toString())).isEqualTo(1);
+        assertThat(err()).contains("carries no run description", "--model");
+        assertThat(Main.run("eval", w.toString(), "--data", data.toString(), "--model", "resnet20")).as(err()).isEqualTo(0);
+        assertThat(out()).contains("(test, 6 images)", "confusion matrix");
+        assertThat(Main.run("eval", w.toString(), "--data", data.toString(), "--model", "resnet32")).isEqualTo(1);
+        assertThat(err()).contains("resnet32");
     }
 
     @Test

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.resnet4j.app.data.TestFiles;
 import org.resnet4j.ops.io.SafeTensors;
 
-/** A real process stopped by a signal (SIGTERM, like Ctrl-C it runs the shutdown hooks) leaves only complete files. */
+/** A real training process stopped by Ctrl-C (SIGINT) leaves only complete files and says how to resume. */
 class InterruptTest {
     @TempDir Path dir;
 
@@ -32,7 +32,9 @@ class InterruptTest {
             while (!Files.exists(out.resolve("checkpoint.safetensors")) && p.isAlive() && System.nanoTime() < deadline) Thread.sleep(100);
             assertThat(out.resolve("checkpoint.safetensors")).as(Files.readString(dir.resolve("stderr.txt"))).exists();
             Thread.sleep(300); // most likely in the middle of the next epoch or its saving
-            p.destroy();
+            // Ctrl-C: SIGINT to the process (SIGTERM, which also runs the shutdown hooks, where kill is missing)
+            Process kill = new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start();
+            if (kill.waitFor() != 0) p.destroy();
             assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
         } finally {
             p.destroyForcibly();

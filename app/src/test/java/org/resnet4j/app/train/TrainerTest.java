@@ -116,6 +116,24 @@ class TrainerTest {
     }
 
     @Test
+    void listenersSeeEveryStepWithGradientsAndEveryEpoch() throws Exception {
+        Dataset train = data(20, 9);
+        Module m = tiny(4);
+        java.util.List<Long> steps = new java.util.ArrayList<>();
+        java.util.List<Integer> epochs = new java.util.ArrayList<>();
+        new Trainer(m, CpuBackend.get(), train, train, cfg(dir.resolve("l"), 2, 0.05), info(train), quiet())
+                .onStep((step, epoch, loss) -> {
+                    steps.add(step);
+                    assertThat(loss).isFinite();
+                    assertThat(m.namedParameters().get("0.weight").grad().backend().sumOfSquares(m.namedParameters().get("0.weight").grad()))
+                            .isPositive();
+                })
+                .onEpochEnd(epochs::add).run(null);
+        assertThat(steps).containsExactly(1L, 2L, 3L, 4L, 5L, 6L); // 20 examples in batches of 8: 3 steps per epoch
+        assertThat(epochs).containsExactly(1, 2);
+    }
+
+    @Test
     void nanInputStopsNamingStepAndFirstLayer() throws Exception {
         Dataset good = data(16, 6);
         float[] im = good.images().clone();
