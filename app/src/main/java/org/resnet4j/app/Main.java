@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
             org.resnet4j.app.opencl.DevicesCommand.class,
             org.resnet4j.app.gradflow.GradflowCommand.class,
             org.resnet4j.app.verify.VerifyCommand.class,
+            org.resnet4j.app.verify.AuditRunCommand.class,
         })
 public final class Main implements Runnable {
 

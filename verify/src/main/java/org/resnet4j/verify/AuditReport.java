@@ -56,6 +56,7 @@ public final class AuditReport {
         for (Backend b : all) {
             s.add(new Section(b.name() + " kernels vs PyTorch", only -> new KernelGoldens(b).runAll(Goldens.load(), only)));
             s.add(new Section(b.name() + " layers vs PyTorch", only -> LayerChecks.goldens(b, Goldens.load(), only)));
+            s.add(new Section(b.name() + " blocks, models and trajectories vs PyTorch", only -> ModelGoldens.run(b, Goldens.load(), only)));
         }
         return s;
     }

@@ -124,7 +124,8 @@ public final class ModelGoldens {
         Module m = seededModel(k.get("model").asText(), k.get("num_classes").asInt(), be);
         if (k.get("training").asBoolean()) m.train();
         else m.eval();
-        if (k.has("relu_pins")) m.addHook(new ReluPins(k.get("relu_pins")));
+        ReluPins pins = k.has("relu_pins") ? new ReluPins(k.get("relu_pins")) : null;
+        if (pins != null) m.addHook(pins);
         Tensor x = g.input("x", be), labels = g.input("labels", be);
         Tensor logits = m.forward(x);
         CrossEntropyLoss ce = new CrossEntropyLoss();
@@ -160,7 +161,15 @@ public final class ModelGoldens {
             }
         }
         for (var e : m.namedBuffers().entrySet()) got.put("after." + e.getKey(), e.getValue().data().toDoubles());
-        return rows(g, kind, got, be);
+        List<CheckResult> out = rows(g, kind, got, be);
+        if (pins != null) {
+            // how many float32-ambiguous ReLU decisions were taken from float64; the oracle must need none
+            long n = pins.changed();
+            out.add(new CheckResult(g.layer(), g.name(), kind + "relu kinks pinned (of " + pins.size() + " listed)", n, 0, 0,
+                    !f64(be) || n == 0, n == 0 || !f64(be) ? "" : "the float64 oracle disagrees with PyTorch float64 on " + n
+                    + " ReLU decisions near zero"));
+        }
+        return out;
     }
 
     /**
@@ -209,6 +218,12 @@ public final class ModelGoldens {
 
         long changed() {
             return changed;
+        }
+
+        int size() {
+            int n = 0;
+            for (double[][] l : pins.values()) n += l.length;
+            return n;
         }
     }
 

@@ -16,8 +16,9 @@ class ModelGoldensTest {
 
     @Test
     void oracleBlocksAndResNet18MatchPyTorchFloat64() {
+        // the whole set on the oracle (ResNet-50, trajectories) takes minutes of plain loops: `resnet4j verify` runs it
         List<CheckResult> rows = ModelGoldens.run(ReferenceBackend.get(), GOLDENS,
-                s -> s.startsWith("BasicBlock") || s.startsWith("Bottleneck") || s.contains("resnet18"));
-        LayerChecksTest.assertAllPass("oracle blocks and resnet18 vs PyTorch f64", rows, 20);
+                s -> s.startsWith("BasicBlock") || s.startsWith("Bottleneck") || s.endsWith("resnet18_eval"));
+        LayerChecksTest.assertAllPass("oracle blocks and resnet18 vs PyTorch f64", rows, 30);
     }
 }
