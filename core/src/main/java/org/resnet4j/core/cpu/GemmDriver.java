@@ -13,8 +13,9 @@ import org.resnet4j.core.Parallel;
  * bit-identical for any thread count.
  */
 final class GemmDriver {
-    static final int KC = Integer.getInteger("resnet4j.gemm.kc", 256);
-    static final int MC = Integer.getInteger("resnet4j.gemm.mc", 144);
+    /** Most depth per packed block; K is cut into equal blocks of at most this (fewer passes over C). */
+    static final int KC = Integer.getInteger("resnet4j.gemm.kc", 512);
+    static final int MC = Integer.getInteger("resnet4j.gemm.mc", 72);
     static final int NC = Integer.getInteger("resnet4j.gemm.nc", 4096);
     /** Below this many multiply-adds a product runs on the calling thread. */
     private static final long SERIAL_WORK = 1L << 17;
@@ -93,15 +94,17 @@ final class GemmDriver {
                       float beta, float[] c, int offC, int ldc) {
         int mr = kr.mr(), nr = kr.nr();
         Workspace ws = Workspace.get();
-        int kcMax = Math.min(KC, k);
+        // equal K blocks (e.g. 576 = 2 x 288, not 512 + 64): a shallow last block would cost a whole pass over C.
+        // The cut depends on k only, never on the tiling, so every C element sums in the same order.
+        int kcMax = (k + (k + KC - 1) / KC - 1) / ((k + KC - 1) / KC);
         int ncMax = Math.min(NC, j1 - j0);
         int mcMax = Math.min(MC, i1 - i0);
         MemorySegment aBuf = ws.packA((long) roundUp(mcMax, mr) * kcMax);
         MemorySegment bBuf = ws.packB((long) roundUp(ncMax, nr) * kcMax);
         for (int jc = j0; jc < j1; jc += NC) {
             int ncb = Math.min(NC, j1 - jc);
-            for (int pc = 0; pc < k; pc += KC) {
-                int kcb = Math.min(KC, k - pc);
+            for (int pc = 0; pc < k; pc += kcMax) {
+                int kcb = Math.min(kcMax, k - pc);
                 bp.pack(pc, kcb, jc, ncb, bBuf);
                 for (int ic = i0; ic < i1; ic += MC) {
                     int mcb = Math.min(MC, i1 - ic);
