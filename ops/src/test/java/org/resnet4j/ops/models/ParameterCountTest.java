@@ -67,11 +67,7 @@ class ParameterCountTest {
         PYTORCH.put("seed-mnist", 210_882L);
     }
 
-    /**
-     * The largest models take seconds each just to draw their initial weights on two cores; they are
-     * the same code as their smaller siblings with longer stage lists (resnet152 ~ resnet101,
-     * wide_resnet101_2 ~ wide_resnet50_2, ...), so CI builds them only with -Dresnet4j.fullZoo=true.
-     */
+    /** The largest models take seconds each just to draw their initial weights on two cores: one test each. */
     static final java.util.Set<String> HEAVY = java.util.Set.of("resnet152", "resnext101_32x8d", "wide_resnet101_2",
             "preact-resnet152");
 
@@ -95,7 +91,6 @@ class ParameterCountTest {
 
     @ParameterizedTest
     @MethodSource("heavyNames")
-    @org.junit.jupiter.api.condition.EnabledIfSystemProperty(named = "resnet4j.fullZoo", matches = "true")
     void largestModelsMatchPyTorch(String name) {
         matchesPyTorch(name);
     }
