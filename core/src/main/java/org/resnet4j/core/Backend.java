@@ -70,7 +70,7 @@ public interface Backend {
     /** out = a * b element-wise. out may alias a or b. */
     void mul(Tensor a, Tensor b, Tensor out);
 
-    /** y = max(x, 0). y may alias x. */
+    /** y = max(x, 0); NaN stays NaN (torch.relu). y may alias x. */
     void relu(Tensor x, Tensor y);
 
     /** dx = dy where y &gt; 0, else 0 (PyTorch's threshold_backward on the output). dx may alias dy. */

@@ -33,7 +33,7 @@ __kernel void relu_f(const __global float* x, __global float* y, const int n) {
     int i = get_global_id(0);
     if (i < n) {
         float v = x[i];
-        y[i] = v > 0.0f ? v : 0.0f;
+        y[i] = (v > 0.0f || isnan(v)) ? v : 0.0f; /* NaN stays NaN, as torch.relu */
     }
 }
 

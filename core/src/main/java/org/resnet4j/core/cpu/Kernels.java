@@ -356,9 +356,9 @@ class Kernels {
         for (int i = from; i < to; i++) o[i] = a[i] * b[i];
     }
 
-    /** y = x where x &gt; 0, else 0 (so NaN and -0 give 0, as the comparison says). */
+    /** y = x where x &gt; 0, else 0; NaN stays NaN as in torch.relu, so a non-finite check downstream still sees it. */
     void relu(float[] x, float[] y, int from, int to) {
-        for (int i = from; i < to; i++) y[i] = x[i] > 0f ? x[i] : 0f;
+        for (int i = from; i < to; i++) y[i] = x[i] > 0f || x[i] != x[i] ? x[i] : 0f;
     }
 
     void reluBackward(float[] dy, float[] y, float[] dx, int from, int to) {

@@ -330,7 +330,7 @@ final class VectorKernels extends Kernels {
         FloatVector zero = FloatVector.zero(S);
         for (int up = from + S.loopBound(to - from); i < up; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, i);
-            zero.blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(y, i);
+            zero.blend(v, v.compare(VectorOperators.GT, 0f).or(v.test(VectorOperators.IS_NAN))).intoArray(y, i);
         }
         super.relu(x, y, i, to);
     }
