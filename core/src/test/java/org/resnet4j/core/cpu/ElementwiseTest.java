@@ -53,7 +53,7 @@ class ElementwiseTest {
         float[] yf = y.toFloats(), dxf = dx.toFloats();
         for (int i = 0; i < LEN; i++) {
             float ey = x[i] > 0f || Float.isNaN(x[i]) ? x[i] : 0f; // torch.relu keeps NaN
-            assertThat(yf[i]).as("relu %d", i).isEqualTo(ey);
+            assertThat(Float.floatToIntBits(yf[i])).as("relu %d", i).isEqualTo(Float.floatToIntBits(ey));
             assertThat(dxf[i]).as("relu backward %d", i).isEqualTo(ey > 0f ? dy[i] : 0f);
         }
     }
