@@ -19,9 +19,11 @@ public interface ModuleHook {
     /**
      * Inside a residual block's backward, where its two branches meet again: {@code dSum} is the
      * gradient at the residual sum (after the block's final ReLU, if any), {@code dxMain} and
-     * {@code dxShortcut} what the residual branch and the shortcut send back to the block's input, and
-     * {@code dx = dxMain + dxShortcut} the block's input gradient. These are the very tensors the
-     * block's backward uses and returns. Called before {@link #afterBackward} of the same block.
+     * {@code dxShortcut} what the residual branch and the shortcut send back to the point where they
+     * split, and {@code dx = dxMain + dxShortcut} the gradient there: the block's input gradient, except
+     * in a pre-activation block with a projection shortcut, whose branches split after {@code bn1} and
+     * {@code relu}. These are the very tensors the block's backward uses. Called before
+     * {@link #afterBackward} of the same block.
      */
     default void afterResidualBackward(String path, Module block, Tensor dSum, Tensor dxMain, Tensor dxShortcut, Tensor dx) {}
 }

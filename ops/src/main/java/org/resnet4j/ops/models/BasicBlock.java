@@ -16,7 +16,7 @@ import org.resnet4j.ops.nn.ResidualSum;
  * changes. State names: conv1, bn1, conv2, bn2, downsample.*. Built without a shortcut
  * ({@code residual = false}) it is the block of a "plain" network: the same layers, no sum.
  */
-public final class BasicBlock extends Module implements ResidualBlock {
+public final class BasicBlock extends Module {
     public static final int EXPANSION = 1;
 
     private final Conv2d conv1;
@@ -30,7 +30,6 @@ public final class BasicBlock extends Module implements ResidualBlock {
     // torchvision applies its one relu module twice; ours keeps each output for backward, so the
     // ReLU after the sum is a second module (it has no state in the state_dict).
     private final ReLU reluOut;
-    private final Recorder flow = new Recorder();
 
     /** torchvision's BasicBlock(inplanes, planes, stride, downsample, groups=1, base_width=64, dilation=1). */
     public BasicBlock(int inplanes, int planes, int stride, Module downsample) {
@@ -80,7 +79,6 @@ public final class BasicBlock extends Module implements ResidualBlock {
         Tensor dSum = reluOut.backward(dy);
         if (!residual) {
             Tensor dx = conv1.backward(bn1.backward(relu.backward(conv2.backward(bn2.backward(dSum)))));
-            flow.record(dSum, dx, null, dx);
             return dx;
         }
         // The split: the gradient of the sum goes, unchanged, into the main branch AND the shortcut.
@@ -88,19 +86,8 @@ public final class BasicBlock extends Module implements ResidualBlock {
         Tensor dxMain = conv1.backward(bn1.backward(relu.backward(conv2.backward(bn2.backward(g.main())))));
         Tensor dxShortcut = downsample == null ? g.shortcut() : downsample.backward(g.shortcut());
         Tensor dx = Residuals.addBranchGradients(dxMain, dxShortcut);           // dx: (N, inplanes, H, W)
-        flow.record(dSum, dxMain, dxShortcut, dx);
         reportResidualBackward(dSum, dxMain, dxShortcut, dx);                  // for gradient-flow hooks
         return dx;
-    }
-
-    @Override
-    public void recordBranchFlow(boolean on) {
-        flow.set(on);
-    }
-
-    @Override
-    public BranchFlow lastBranchFlow() {
-        return flow.last();
     }
 
     @Override

@@ -16,7 +16,7 @@ import org.resnet4j.ops.nn.ResidualSum;
  * (width -> planes*4), with width = planes * base_width/64 * groups. v1.5 puts the stride on the 3x3
  * (v1, the original paper, put it on the first 1x1: see {@link SeedResNetV1}).
  */
-public final class Bottleneck extends Module implements ResidualBlock {
+public final class Bottleneck extends Module {
     public static final int EXPANSION = 4;
 
     private final Conv2d conv1, conv2, conv3;
@@ -24,7 +24,6 @@ public final class Bottleneck extends Module implements ResidualBlock {
     private final ReLU relu, relu2, reluOut; // torchvision reuses one relu three times; ours keep their outputs
     private final Module downsample;         // null: identity shortcut
     private final ResidualSum sum = new ResidualSum();
-    private final Recorder flow = new Recorder();
 
     public Bottleneck(int inplanes, int planes, int stride, Module downsample, int groups, int baseWidth, int dilation) {
         int width = (int) (planes * (baseWidth / 64.0)) * groups;
@@ -63,19 +62,8 @@ public final class Bottleneck extends Module implements ResidualBlock {
         Tensor dxMain = conv1.backward(bn1.backward(relu.backward(d)));        // (N, inplanes, H, W)
         Tensor dxShortcut = downsample == null ? g.shortcut() : downsample.backward(g.shortcut());
         Tensor dx = Residuals.addBranchGradients(dxMain, dxShortcut);           // dx: (N, inplanes, H, W)
-        flow.record(dSum, dxMain, dxShortcut, dx);
         reportResidualBackward(dSum, dxMain, dxShortcut, dx);                  // for gradient-flow hooks
         return dx;
-    }
-
-    @Override
-    public void recordBranchFlow(boolean on) {
-        flow.set(on);
-    }
-
-    @Override
-    public BranchFlow lastBranchFlow() {
-        return flow.last();
     }
 
     @Override

@@ -18,7 +18,7 @@ import org.resnet4j.ops.nn.ResidualSum;
  * </pre>
  * The projection shortcut (1x1 conv) takes the pre-activated input, as in the authors' code.
  */
-public final class PreActBasicBlock extends Module implements ResidualBlock {
+public final class PreActBasicBlock extends Module {
     public static final int EXPANSION = 1;
 
     private final BatchNorm2d bn1, bn2;
@@ -26,7 +26,6 @@ public final class PreActBasicBlock extends Module implements ResidualBlock {
     private final Conv2d conv1, conv2;
     private final Module downsample; // null: identity shortcut on x
     private final ResidualSum sum = new ResidualSum();
-    private final Recorder flow = new Recorder();
 
     public PreActBasicBlock(int inplanes, int planes, int stride) {
         bn1 = registerModule("bn1", new BatchNorm2d(inplanes));
@@ -58,24 +57,14 @@ public final class PreActBasicBlock extends Module implements ResidualBlock {
             Tensor fromShortcut = downsample.backward(g.shortcut());
             Tensor dPreSum = Residuals.addBranchGradients(dPre, fromShortcut);
             Tensor dx = bn1.backward(relu.backward(dPreSum));
-            flow.record(dy, dPre, fromShortcut, dx);
+            reportResidualBackward(dy, dPre, fromShortcut, dPreSum);        // for gradient-flow hooks
             return dx;
         }
         // identity shortcut: the branches meet at x itself
         Tensor fromMain = bn1.backward(relu.backward(dPre));
         Tensor dx = Residuals.addBranchGradients(fromMain, g.shortcut());
-        flow.record(dy, fromMain, g.shortcut(), dx);
+        reportResidualBackward(dy, fromMain, g.shortcut(), dx);               // for gradient-flow hooks
         return dx;
-    }
-
-    @Override
-    public void recordBranchFlow(boolean on) {
-        flow.set(on);
-    }
-
-    @Override
-    public BranchFlow lastBranchFlow() {
-        return flow.last();
     }
 
     @Override

@@ -16,7 +16,7 @@ import org.resnet4j.ops.nn.ResidualSum;
  * </pre>
  * conv1 1x1 (in -> planes), conv2 3x3 stride s, conv3 1x1 (planes -> 4*planes).
  */
-public final class PreActBottleneck extends Module implements ResidualBlock {
+public final class PreActBottleneck extends Module {
     public static final int EXPANSION = 4;
 
     private final BatchNorm2d bn1, bn2, bn3;
@@ -24,7 +24,6 @@ public final class PreActBottleneck extends Module implements ResidualBlock {
     private final Conv2d conv1, conv2, conv3;
     private final Module downsample;
     private final ResidualSum sum = new ResidualSum();
-    private final Recorder flow = new Recorder();
 
     public PreActBottleneck(int inplanes, int planes, int stride) {
         bn1 = registerModule("bn1", new BatchNorm2d(inplanes));
@@ -61,24 +60,14 @@ public final class PreActBottleneck extends Module implements ResidualBlock {
             Tensor fromShortcut = downsample.backward(g.shortcut());
             Tensor dPreSum = Residuals.addBranchGradients(dPre, fromShortcut);
             Tensor dx = bn1.backward(relu.backward(dPreSum));
-            flow.record(dy, dPre, fromShortcut, dx);
+            reportResidualBackward(dy, dPre, fromShortcut, dPreSum);        // for gradient-flow hooks
             return dx;
         }
         // identity shortcut: the branches meet at x itself
         Tensor fromMain = bn1.backward(relu.backward(dPre));
         Tensor dx = Residuals.addBranchGradients(fromMain, g.shortcut());
-        flow.record(dy, fromMain, g.shortcut(), dx);
+        reportResidualBackward(dy, fromMain, g.shortcut(), dx);               // for gradient-flow hooks
         return dx;
-    }
-
-    @Override
-    public void recordBranchFlow(boolean on) {
-        flow.set(on);
-    }
-
-    @Override
-    public BranchFlow lastBranchFlow() {
-        return flow.last();
     }
 
     @Override

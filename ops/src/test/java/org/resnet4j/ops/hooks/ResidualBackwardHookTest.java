@@ -113,4 +113,34 @@ class ResidualBackwardHookTest {
         assertThat(plainStats.blockRecords(0)).isEmpty();
         assertThat(plainStats.records(0)).isNotEmpty();
     }
+
+    @Test
+    void preActivationBlocksReportWhereTheirBranchesMeet() {
+        RandomState.manualSeed(11);
+        Module net = org.resnet4j.ops.models.ModelZoo.create("preact-resnet20");
+        Capture c = new Capture();
+        net.addHook(c);
+        var be = CpuBackend.get();
+        float[] x = new float[2 * 3 * 16 * 16];
+        for (int i = 0; i < x.length; i++) x[i] = (float) Math.sin(0.29 * i);
+        Tensor logits = net.forward(be.fromFloats(x, 2, 3, 16, 16));
+        CrossEntropyLoss loss = new CrossEntropyLoss();
+        loss.forward(logits, be.fromFloats(new float[] {3, 7}, 2));
+        net.backward(loss.backward());
+        Map<String, Split> byPath = new HashMap<>();
+        for (Split s : c.splits) byPath.put(s.path(), s);
+        assertThat(byPath).hasSize(9);
+        // identity shortcut: the branches meet at the block input, and the shortcut returns the sum's gradient
+        Split identity = byPath.get("layer2.1");
+        assertThat(identity.dx()).isSameAs(c.gradInputs.get("layer2.1"));
+        assertThat(identity.dxShortcut()).isSameAs(identity.dSum());
+        // projection shortcut: both branches start after bn1 and relu, so they meet there, not at the input
+        Split projection = byPath.get("layer2.0");
+        assertThat(projection.dxShortcut()).isSameAs(c.gradInputs.get("layer2.0.downsample"));
+        assertThat(projection.dx()).isSameAs(c.gradOutputs.get("layer2.0.relu"));
+        for (Split s : List.of(identity, projection)) {
+            float[] dx = s.dx().toFloats(), a = s.dxMain().toFloats(), b = s.dxShortcut().toFloats();
+            for (int i = 0; i < dx.length; i++) assertThat(dx[i]).isEqualTo(a[i] + b[i]);
+        }
+    }
 }
