@@ -26,6 +26,7 @@ import org.resnet4j.ops.nn.ResidualSum;
 import org.resnet4j.ops.optim.Optimizer;
 import org.resnet4j.ops.optim.SGD;
 import org.resnet4j.opencl.OpenClBackend;
+import org.resnet4j.opencl.OpenClTestSupport;
 import org.resnet4j.opencl.TransferStats;
 
 /** Whole training steps on the OpenCL device: what crosses the bus, and agreement with the CPU run. */
@@ -108,7 +109,7 @@ class OpenClTrainingTest {
 
     @Test
     void aTrainingStepMovesOnlyTheBatchTheLabelsAndTheLoss() {
-        OpenClBackend cl = OpenClTestDevice.backendOrSkip();
+        OpenClBackend cl = OpenClTestSupport.backendOrSkip();
         Module model = tinyResNet().to(cl);
         model.train();
         Optimizer opt = new SGD(model.namedParameters(), 0.1, 0.9, 0, 5e-4, false);
@@ -130,7 +131,7 @@ class OpenClTrainingTest {
 
     @Test
     void fiveStepsOfATinyResNetMatchTheCpuRun() {
-        OpenClBackend cl = OpenClTestDevice.backendOrSkip();
+        OpenClBackend cl = OpenClTestSupport.backendOrSkip();
         List<Batch> data = batches(5, 4, 3, 8);
         double[] cpu = train(OpenClTrainingTest::tinyResNet, CpuBackend.get(), data, 0.1);
         double[] gpu = train(OpenClTrainingTest::tinyResNet, cl, data, 0.1);
@@ -156,7 +157,7 @@ class OpenClTrainingTest {
      */
     @Test
     void fiveStepsOfResNet20MatchTheCpuRun() {
-        OpenClBackend cl = OpenClTestDevice.backendOrSkip();
+        OpenClBackend cl = OpenClTestSupport.backendOrSkip();
         List<Batch> data = batches(5, 8, 3, 32);
         double[] cpu = train(OpenClTrainingTest::resnet20, CpuBackend.get(), data, 0.01);
         double[] gpu = train(OpenClTrainingTest::resnet20, cl, data, 0.01);

@@ -1,5 +1,6 @@
 package org.resnet4j.verify.opencl;
 
+import org.resnet4j.opencl.OpenClTestSupport;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
@@ -28,19 +29,19 @@ class OpenClVsOracleTest {
 
     @Test
     void kernelsMatchTheOracleOverTheMatrix() {
-        var cl = OpenClTestDevice.backendOrSkip();
+        var cl = OpenClTestSupport.backendOrSkip();
         assertAllPass(cl.name() + " kernels vs oracle", new BackendConformance(cl).runAll(), 200);
     }
 
     @Test
     void layersMatchTheOracleLayers() {
-        var cl = OpenClTestDevice.backendOrSkip();
+        var cl = OpenClTestSupport.backendOrSkip();
         assertAllPass(cl.name() + " layers vs oracle", LayerChecks.againstOracle(cl), 150);
     }
 
     @Test
     void kernelsAndLayersMatchPyTorch() {
-        var cl = OpenClTestDevice.backendOrSkip();
+        var cl = OpenClTestSupport.backendOrSkip();
         Goldens goldens = Goldens.load();
         assertAllPass(cl.name() + " kernels vs PyTorch", new KernelGoldens(cl).runAll(goldens), 100);
         assertAllPass(cl.name() + " layers vs PyTorch", LayerChecks.goldens(cl, goldens), 150);
