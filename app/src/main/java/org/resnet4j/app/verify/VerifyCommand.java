@@ -1,7 +1,10 @@
 package org.resnet4j.app.verify;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import org.resnet4j.app.commands.Devices;
+import org.resnet4j.core.Backend;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
@@ -36,8 +39,22 @@ public final class VerifyCommand implements Callable<Integer> {
                     + "e.g. Conv2d, bn_train, 'MaxPool2d|AvgPool2d'.")
     String only;
 
+    @Option(names = "--device", paramLabel = "DEV",
+            description = "Also audit this OpenCL device (opencl, opencl:N or opencl:NAME; see 'resnet4j devices'): "
+                    + "its kernels and layers against the oracle and the PyTorch goldens. Repeatable.")
+    List<String> devices = new ArrayList<>();
+
     @Override
     public Integer call() throws Exception {
+        List<Backend> extra = new ArrayList<>();
+        for (String d : devices) {
+            if (d.equals("cpu")) continue; // always audited
+            try {
+                extra.add(Devices.select(d));
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+            }
+        }
         if (only != null) {
             try {
                 Pattern.compile(only);
@@ -48,7 +65,7 @@ public final class VerifyCommand implements Callable<Integer> {
         }
         var err = spec.commandLine().getErr();
         var out = spec.commandLine().getOut();
-        AuditReport report = AuditReport.run(AuditReport.standardSections(List.of()), only, s -> {
+        AuditReport report = AuditReport.run(AuditReport.standardSections(extra), only, s -> {
             err.println("running: " + s);
             err.flush();
         });

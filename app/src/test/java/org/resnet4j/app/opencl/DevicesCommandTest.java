@@ -25,6 +25,8 @@ class DevicesCommandTest {
             for (String d : OpenClBackend.listDevices()) assertThat(text).contains(d);
             assertThat(text).contains("opencl:0");
         } catch (OpenClUnavailableException e) {
+            // without OpenCL the listing says what to install; in CI (PoCL installed) this is a failure
+            org.resnet4j.opencl.OpenClTestSupport.backendOrSkip();
             assertThat(text).contains("no OpenCL devices").contains("apt-get install");
         }
     }

@@ -48,4 +48,20 @@ class VerifyCommandTest {
         assertThat(run(out, err, "verify", "--only", "([")).isEqualTo(2);
         assertThat(err.toString()).contains("not a valid regular expression");
     }
+
+    @Test
+    void anOpenClDeviceIsAuditedAlongsideTheCpu() {
+        org.resnet4j.opencl.OpenClBackend cl = org.resnet4j.opencl.OpenClTestSupport.backendOrSkip();
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        int code = run(out, err, "verify", "--only", "ReLU|relu", "--device", "opencl");
+        assertThat(code).as(out + "\n" + err).isZero();
+        assertThat(out.toString()).contains("golden[cpu] y", "golden[" + cl.name() + "] y", "PASS");
+    }
+
+    @Test
+    void anUnknownDeviceIsAUsageError() {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        assertThat(run(out, err, "verify", "--only", "ReLU", "--device", "tpu")).isEqualTo(2);
+        assertThat(err.toString()).contains("--device must be cpu, opencl");
+    }
 }
