@@ -94,7 +94,64 @@ def torch_cases():
             bn.bias.grad = None
             bn(x).backward(dy)
         res["batchnorm %s fwd+bwd" % shape] = best_time(step) * 1e3
+    res.update(torch_models(torch))
     return res, "torch %s, %d threads" % (torch.__version__, torch.get_num_threads())
+
+
+def cifar_resnet20(torch):
+    """He et al. 2015's CIFAR ResNet-20 (option A shortcuts), the same layers as resnet4j's resnet20."""
+    nn, F = torch.nn, torch.nn.functional
+
+    class Block(nn.Module):
+        def __init__(self, cin, cout, stride):
+            super().__init__()
+            self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+            self.bn1 = nn.BatchNorm2d(cout)
+            self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+            self.bn2 = nn.BatchNorm2d(cout)
+            self.pad = cout - cin
+            self.stride = stride
+
+        def forward(self, x):
+            out = self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x)))))
+            short = x
+            if self.stride != 1 or self.pad:
+                short = F.pad(x[:, :, ::2, ::2], (0, 0, 0, 0, self.pad // 2, self.pad - self.pad // 2))
+            return F.relu(out + short)
+
+    layers = [nn.Conv2d(3, 16, 3, 1, 1, bias=False), nn.BatchNorm2d(16), nn.ReLU()]
+    cin = 16
+    for cout, stride in ((16, 1), (32, 2), (64, 2)):
+        for i in range(3):
+            layers.append(Block(cin, cout, stride if i == 0 else 1))
+            cin = cout
+    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, 10)]
+    return nn.Sequential(*layers)
+
+
+def torch_models(torch):
+    res = {}
+    models = {"resnet20_128": (cifar_resnet20(torch), 128, 32)}
+    try:
+        import torchvision
+        models["resnet50_8"] = (torchvision.models.resnet50(), 8, 224)
+    except ImportError:
+        print("torchvision is not installed: no PyTorch ResNet-50 reference (apt-get install python3-torchvision)", file=sys.stderr)
+    for name, (m, n, side) in models.items():
+        x = torch.randn(n, 3, side, side)
+        y = torch.arange(n) % 10
+        m.eval()
+        with torch.no_grad():
+            res["model %s inference" % name] = n / best_time(lambda: m(x))
+        m.train()
+        opt = torch.optim.SGD(m.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
+
+        def step():
+            opt.zero_grad()
+            torch.nn.functional.cross_entropy(m(x), y).backward()
+            opt.step()
+        res["model %s train step" % name] = n / best_time(step)
+    return res
 
 
 def ours(path):
@@ -111,6 +168,9 @@ def ours(path):
         elif cls == "ConvBench":
             kind = "fwd" if method == "forward" else "fwd+bwd"
             res["conv %s %s" % (p["conv"], kind)] = r["secondaryMetrics"]["gflop"]["score"]
+        elif cls == "ModelBench":
+            kind = "inference" if method == "inference" else "train step"
+            res["model %s %s" % (p["model"], kind)] = r["secondaryMetrics"]["images"]["score"]
         elif cls == "BatchNormBench":
             res["batchnorm %s fwd+bwd" % p["shape"]] = r["primaryMetric"]["score"]
     return res
@@ -131,7 +191,7 @@ def main():
     print()
     print("%-34s %12s %12s  %-15s %7s" % ("case", "ours", "theirs", "who", "ratio"))
     for case, (their, who) in theirs.items():
-        unit = "ms" if case.startswith("batchnorm") else "GFLOP/s"
+        unit = "ms" if case.startswith("batchnorm") else "img/s" if case.startswith("model") else "GFLOP/s"
         our = mine.get(case)
         if our is None:
             print("%-34s %12s %9.1f %s  %-15s %7s" % (case, "-", their, unit[:2], who, "-"))
@@ -140,7 +200,7 @@ def main():
         ratio = their / our if unit == "ms" else our / their
         print("%-34s %9.2f %s %9.2f %s  %-15s %6.2fx" % (case, our, unit[:2], their, unit[:2], who, ratio))
     print()
-    print("units: GF = GFLOP/s (2*M*N*K; conv fwd+bwd counts 3x the forward), ms = milliseconds per call")
+    print("units: GF = GFLOP/s (2*M*N*K; conv fwd+bwd counts 3x the forward), ms = milliseconds per call, im = images/s")
     for n in notes:
         print("reference: " + n)
 

@@ -33,11 +33,12 @@ echo "running JMH (ours)..." >&2
 run_jmh "$OUT/gemm.json" 'GemmBench' -p shape=256,512,1024,2048
 run_jmh "$OUT/conv.json" 'ConvBench'
 run_jmh "$OUT/bn.json" 'BatchNormBench'
+run_jmh "$OUT/model.json" 'ModelBench'
 "$PY" - "$OUT" <<'PYEOF'
 import json, sys, os
 d = sys.argv[1]
 runs = []
-for f in ("gemm.json", "conv.json", "bn.json"):
+for f in ("gemm.json", "conv.json", "bn.json", "model.json"):
     with open(os.path.join(d, f)) as fh:
         runs += json.load(fh)
 with open(os.path.join(d, "all.json"), "w") as fh:
@@ -50,3 +51,17 @@ echo "running numpy/OpenBLAS and PyTorch (2 threads)..." >&2
 # The PyTorch half runs in the same process afterwards with the same environment.
 env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=2 OMP_NUM_THREADS=2 \
   "$PY" bench/side_by_side.py "$OUT/all.json"
+
+echo "peak resident memory, ResNet-50 training N=8 224x224, 3 steps (/usr/bin/time)..." >&2
+ours_kb=$(/usr/bin/time -f %M "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
+  -cp "$JAR:bench/target/lib/*" org.resnet4j.bench.TrainSteps resnet50 8 224 3 2>&1 >/dev/null | tail -n 1)
+theirs_kb=$(OMP_NUM_THREADS=2 /usr/bin/time -f %M "$PY" -c '
+import torch, torchvision
+torch.set_num_threads(2)
+m = torchvision.models.resnet50(); m.train()
+opt = torch.optim.SGD(m.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
+x = torch.randn(8, 3, 224, 224); y = torch.arange(8) % 10
+for _ in range(3):
+    opt.zero_grad(); torch.nn.functional.cross_entropy(m(x), y).backward(); opt.step()
+' 2>&1 >/dev/null | tail -n 1)
+"$PY" -c 'import sys; o, t = int(sys.argv[1]), int(sys.argv[2]); print("%-34s %9.2f GB %9.2f GB  %-15s %6.2fx  (memory: lower is better, ours/theirs)" % ("peak RSS resnet50 train N=8", o / 2**20, t / 2**20, "PyTorch", o / t))' "$ours_kb" "$theirs_kb"
