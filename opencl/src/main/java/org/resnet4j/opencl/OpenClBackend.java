@@ -59,12 +59,10 @@ public final class OpenClBackend implements Backend {
     private final java.util.concurrent.atomic.AtomicLong liveBytes = new java.util.concurrent.atomic.AtomicLong();
 
     // scratch buffers, owned by the backend and reused across calls (the queue is in order)
-    private cl_mem colScratch;
-    private long colScratchFloats;
-    private cl_mem tmpScratch;
-    private long tmpScratchFloats;
-    private cl_mem smallScratch;
-    private long smallScratchFloats;
+    // device work buffers reused across calls, grown on demand: im2col columns, GEMM output staging,
+    // small reduction partials, and the one-float result of a scalar kernel
+    private final Scratch colScratch = new Scratch(), tmpScratch = new Scratch(), smallScratch = new Scratch(),
+            scalarOut = new Scratch();
     private final cl_mem dummy;
 
     // ------------------------------------------------------------------ selection
@@ -401,40 +399,22 @@ public final class OpenClBackend implements Backend {
         }
     }
 
-    private cl_mem colScratch(long floats) {
-        if (floats > colScratchFloats) {
-            if (colScratch != null) {
-                clReleaseMemObject(colScratch);
-                liveBytes.addAndGet(-colScratchFloats * 4);
-            }
-            colScratch = allocate(floats, new int[] {(int) Math.min(Integer.MAX_VALUE, floats)});
-            colScratchFloats = floats;
-        }
-        return colScratch;
-    }
+    /** A device buffer that only grows; its bytes count in liveBytes like any tensor's. */
+    private final class Scratch {
+        private cl_mem mem;
+        private long floats;
 
-    private cl_mem tmpScratch(long floats) {
-        if (floats > tmpScratchFloats) {
-            if (tmpScratch != null) {
-                clReleaseMemObject(tmpScratch);
-                liveBytes.addAndGet(-tmpScratchFloats * 4);
+        cl_mem atLeast(long n) {
+            if (n > floats) {
+                if (mem != null) {
+                    clReleaseMemObject(mem);
+                    liveBytes.addAndGet(-floats * 4);
+                }
+                mem = allocate(n, new int[] {(int) Math.min(Integer.MAX_VALUE, n)});
+                floats = n;
             }
-            tmpScratch = allocate(floats, new int[] {(int) Math.min(Integer.MAX_VALUE, floats)});
-            tmpScratchFloats = floats;
+            return mem;
         }
-        return tmpScratch;
-    }
-
-    private cl_mem smallScratch(long floats) {
-        if (floats > smallScratchFloats) {
-            if (smallScratch != null) {
-                clReleaseMemObject(smallScratch);
-                liveBytes.addAndGet(-smallScratchFloats * 4);
-            }
-            smallScratch = allocate(floats, new int[] {(int) floats});
-            smallScratchFloats = floats;
-        }
-        return smallScratch;
     }
 
     private float[] readSmall(cl_mem m, int floats) {
@@ -516,7 +496,7 @@ public final class OpenClBackend implements Backend {
     // ------------------------------------------------------------------ reductions (to the host)
 
     private float[] partials(Tensor t, int mode) {
-        cl_mem p = smallScratch(REDUCE_GROUPS);
+        cl_mem p = smallScratch.atLeast(REDUCE_GROUPS);
         runGroups("reduce_partials", REDUCE_GROUPS, reduceWg, t, t.size(), mode, p);
         return readSmall(p, REDUCE_GROUPS);
     }
@@ -610,8 +590,8 @@ public final class OpenClBackend implements Backend {
         cl_mem xm = mem(x), wm = mem(weight), ym = mem(y);
         int copg = g.cOutPerGroup(), cpg = g.cInPerGroup(), kk = cpg * g.kH() * g.kW();
         int ohw = g.outH() * g.outW(), hw = g.h() * g.w(), chunk = chunk(g);
-        cl_mem col = colScratch((long) kk * chunk * ohw);
-        cl_mem tmp = tmpScratch((long) copg * chunk * ohw);
+        cl_mem col = colScratch.atLeast((long) kk * chunk * ohw);
+        cl_mem tmp = tmpScratch.atLeast((long) copg * chunk * ohw);
         for (int i0 = 0; i0 < g.n(); i0 += chunk) {
             int b = Math.min(chunk, g.n() - i0), cols = b * ohw;
             for (int gr = 0; gr < g.groups(); gr++) {
@@ -629,8 +609,8 @@ public final class OpenClBackend implements Backend {
         cl_mem dym = mem(dy), wm = mem(weight), dxm = mem(dx);
         int copg = g.cOutPerGroup(), cpg = g.cInPerGroup(), kk = cpg * g.kH() * g.kW();
         int ohw = g.outH() * g.outW(), hw = g.h() * g.w(), chunk = chunk(g);
-        cl_mem col = colScratch((long) kk * chunk * ohw);
-        cl_mem tmp = tmpScratch((long) copg * chunk * ohw);
+        cl_mem col = colScratch.atLeast((long) kk * chunk * ohw);
+        cl_mem tmp = tmpScratch.atLeast((long) copg * chunk * ohw);
         for (int i0 = 0; i0 < g.n(); i0 += chunk) {
             int b = Math.min(chunk, g.n() - i0), cols = b * ohw;
             for (int gr = 0; gr < g.groups(); gr++) {
@@ -647,8 +627,8 @@ public final class OpenClBackend implements Backend {
         cl_mem dym = mem(dy), xm = mem(x), dwm = mem(dWeight);
         int copg = g.cOutPerGroup(), cpg = g.cInPerGroup(), kk = cpg * g.kH() * g.kW();
         int ohw = g.outH() * g.outW(), hw = g.h() * g.w(), chunk = chunk(g);
-        cl_mem col = colScratch((long) kk * chunk * ohw);
-        cl_mem tmp = tmpScratch((long) copg * chunk * ohw);
+        cl_mem col = colScratch.atLeast((long) kk * chunk * ohw);
+        cl_mem tmp = tmpScratch.atLeast((long) copg * chunk * ohw);
         for (int i0 = 0; i0 < g.n(); i0 += chunk) {
             int b = Math.min(chunk, g.n() - i0), cols = b * ohw;
             for (int gr = 0; gr < g.groups(); gr++) {
@@ -742,19 +722,12 @@ public final class OpenClBackend implements Backend {
     @Override
     public synchronized double crossEntropyForward(Tensor logits, Tensor labels, double labelSmoothing, Tensor probs) {
         int n = logits.dim(0), k = logits.dim(1);
-        cl_mem rows = smallScratch(n + 1L);
+        cl_mem rows = smallScratch.atLeast(n + 1L);
         run1("cross_entropy_rows", n, logits, labels, (float) labelSmoothing, probs, rows, n, k);
         // the mean lands in a one-float buffer so that only the scalar crosses the bus
-        cl_mem out = colScratchForScalar();
+        cl_mem out = scalarOut.atLeast(1);
         run1("mean_in_order", 1, rows, out, n);
         return readSmall(out, 1)[0];
-    }
-
-    private cl_mem scalarOut;
-
-    private cl_mem colScratchForScalar() {
-        if (scalarOut == null) scalarOut = allocate(1, new int[] {1});
-        return scalarOut;
     }
 
     @Override
