@@ -20,7 +20,8 @@ import org.resnet4j.core.cpu.CpuBackend;
  * Conv2d on the CPU backend at ResNet shapes, N = 8, no bias. forward counts 2*N*Cout*P*Cin*k*k
  * FLOPs; forwardBackward runs forward, input gradient and weight gradient and counts three times that.
  * Cases: "3x3_64_64_56" (layer1 3x3), "1x1_256_64_56" (bottleneck reduce), "3x3_128_128_28" (layer2 3x3),
- * "7x7s2_3_64_224" (stem).
+ * "7x7s2_3_64_224" (stem); and ResNet-20's CIFAR 3x3 convolutions at its training batch N = 128:
+ * "r20_3x3_16_32" (16->16, 32x32), "r20_3x3_32_16" (32->32, 16x16), "r20_3x3_64_8" (64->64, 8x8).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -29,7 +30,8 @@ import org.resnet4j.core.cpu.CpuBackend;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
 public class ConvBench {
-    @Param({"3x3_64_64_56", "1x1_256_64_56", "3x3_128_128_28", "7x7s2_3_64_224"})
+    @Param({"3x3_64_64_56", "1x1_256_64_56", "3x3_128_128_28", "7x7s2_3_64_224", "r20_3x3_16_32", "r20_3x3_32_16",
+            "r20_3x3_64_8"})
     public String conv;
 
     private final CpuBackend cpu = CpuBackend.get();
@@ -42,6 +44,9 @@ public class ConvBench {
             case "1x1_256_64_56" -> ConvGeometry.of(8, 256, 56, 56, 64, 1, 1, 0, 1, 1);
             case "3x3_128_128_28" -> ConvGeometry.of(8, 128, 28, 28, 128, 3, 1, 1, 1, 1);
             case "7x7s2_3_64_224" -> ConvGeometry.of(8, 3, 224, 224, 64, 7, 2, 3, 1, 1);
+            case "r20_3x3_16_32" -> ConvGeometry.of(128, 16, 32, 32, 16, 3, 1, 1, 1, 1);
+            case "r20_3x3_32_16" -> ConvGeometry.of(128, 32, 16, 16, 32, 3, 1, 1, 1, 1);
+            case "r20_3x3_64_8" -> ConvGeometry.of(128, 64, 8, 8, 64, 3, 1, 1, 1, 1);
             default -> throw new IllegalArgumentException("unknown conv case " + name);
         };
     }

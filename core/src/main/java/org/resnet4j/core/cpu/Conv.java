@@ -19,8 +19,22 @@ final class Conv {
 
     private Conv() {}
 
+    /**
+     * The direct kernels when they compute g (see {@link DirectConv#applies}) and kr are the Vector-API
+     * kernels they belong with; null means the im2col GEMM path.
+     */
+    static DirectConv direct(Kernels kr, ConvGeometry g) {
+        DirectConv d = Simd.DIRECT;
+        return d != null && kr == Simd.KERNELS && DirectConv.applies(g) ? d : null;
+    }
+
     // y: (n, cOut, oh, ow) = conv(x: (n, cIn, h, w), w: (cOut, cIn/g, kH, kW)) + bias: (cOut)
     static void forward(Kernels kr, float[] x, float[] w, float[] bias, ConvGeometry g, float[] y) {
+        DirectConv d = direct(kr, g);
+        if (d != null) {
+            d.forward(x, w, bias, g, y);
+            return;
+        }
         final int groups = g.groups(), copg = g.cOutPerGroup(), cpg = g.cInPerGroup();
         final int kk = cpg * g.kH() * g.kW(), ohw = g.outH() * g.outW(), hw = g.h() * g.w(), nr = kr.nr();
         final boolean pointwise = g.isPointwise();
@@ -71,6 +85,11 @@ final class Conv {
 
     // dx: (n, cIn, h, w) = conv_transpose(dy: (n, cOut, oh, ow), w), overwritten
     static void backwardInput(Kernels kr, float[] dy, float[] w, ConvGeometry g, float[] dx) {
+        DirectConv d = direct(kr, g);
+        if (d != null) {
+            d.backwardInput(dy, w, g, dx);
+            return;
+        }
         final int n = g.n();
         boolean perImage = n >= Parallel.threads();
         if (perImage) {
@@ -138,6 +157,11 @@ final class Conv {
 
     // dW: (cOut, cIn/g, kH, kW) += sum over images of dy_g * col^T, accumulating
     static void backwardWeight(Kernels kr, float[] dy, float[] x, ConvGeometry g, float[] dw) {
+        DirectConv d = direct(kr, g);
+        if (d != null) {
+            d.backwardWeight(dy, x, g, dw);
+            return;
+        }
         final int groups = g.groups(), copg = g.cOutPerGroup(), cpg = g.cInPerGroup();
         final int kk = cpg * g.kH() * g.kW(), ohw = g.outH() * g.outW(), hw = g.h() * g.w();
         final int yStride = g.cOut() * ohw, xStride = g.cIn() * hw;
