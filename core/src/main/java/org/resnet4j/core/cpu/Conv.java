@@ -12,6 +12,9 @@ import org.resnet4j.core.cpu.GemmDriver.BPacker;
  * Backward input: col = W_g^T dy_g, then col2im adds col into dx. Backward weight: dW_g (cOut/g, K)
  * += dy (cOut/g, N*P) * col^T (N*P, K), one product whose K runs over every image in order, so the
  * sum over images has a fixed order whatever the thread count.
+ *
+ * <p>The gradients of small stride-1 convolutions (ResNet-20's 16-channel stage) run as direct
+ * convolutions instead (see {@link DirectConv}; the choice is {@link #directBackward}).
  */
 final class Conv {
     /** Floats of the per-thread column buffer of backward-input (about 1 MiB). */
@@ -20,21 +23,17 @@ final class Conv {
     private Conv() {}
 
     /**
-     * The direct kernels when they compute g (see {@link DirectConv#applies}) and kr are the Vector-API
-     * kernels they belong with; null means the im2col GEMM path.
+     * The direct kernels for the input and weight gradients of g, or null for the im2col GEMM path: used
+     * when they compute g ({@link DirectConv#applies}), kr are the Vector-API kernels they belong with,
+     * and g is small enough that they are faster ({@link DirectConv#faster}).
      */
-    static DirectConv direct(Kernels kr, ConvGeometry g) {
+    static DirectConv directBackward(Kernels kr, ConvGeometry g) {
         DirectConv d = Simd.DIRECT;
-        return d != null && kr == Simd.KERNELS && DirectConv.applies(g) ? d : null;
+        return d != null && kr == Simd.KERNELS && DirectConv.applies(g) && DirectConv.faster(g) ? d : null;
     }
 
     // y: (n, cOut, oh, ow) = conv(x: (n, cIn, h, w), w: (cOut, cIn/g, kH, kW)) + bias: (cOut)
     static void forward(Kernels kr, float[] x, float[] w, float[] bias, ConvGeometry g, float[] y) {
-        DirectConv d = direct(kr, g);
-        if (d != null) {
-            d.forward(x, w, bias, g, y);
-            return;
-        }
         final int groups = g.groups(), copg = g.cOutPerGroup(), cpg = g.cInPerGroup();
         final int kk = cpg * g.kH() * g.kW(), ohw = g.outH() * g.outW(), hw = g.h() * g.w(), nr = kr.nr();
         final boolean pointwise = g.isPointwise();
@@ -85,7 +84,7 @@ final class Conv {
 
     // dx: (n, cIn, h, w) = conv_transpose(dy: (n, cOut, oh, ow), w), overwritten
     static void backwardInput(Kernels kr, float[] dy, float[] w, ConvGeometry g, float[] dx) {
-        DirectConv d = direct(kr, g);
+        DirectConv d = directBackward(kr, g);
         if (d != null) {
             d.backwardInput(dy, w, g, dx);
             return;
@@ -157,7 +156,7 @@ final class Conv {
 
     // dW: (cOut, cIn/g, kH, kW) += sum over images of dy_g * col^T, accumulating
     static void backwardWeight(Kernels kr, float[] dy, float[] x, ConvGeometry g, float[] dw) {
-        DirectConv d = direct(kr, g);
+        DirectConv d = directBackward(kr, g);
         if (d != null) {
             d.backwardWeight(dy, x, g, dw);
             return;

@@ -9,6 +9,7 @@ import org.resnet4j.core.Parallel;
 /**
  * Direct convolution for stride 1 (no im2col): the driver, independent of the Vector API; the register
  * tiles are {@link #forwardTile} and {@link #weightTile}, implemented by {@code VectorDirectConv}.
+ * {@link Conv} uses it for the input and weight gradients of small convolutions ({@link #faster}).
  *
  * <p><b>Flattened padded planes.</b> Each input plane (h, w) is copied once into a zero-padded plane of
  * width wp = w + 2*padW, stored row after row in a per-thread native segment. With stride 1, output
@@ -19,46 +20,54 @@ import org.resnet4j.core.Parallel;
  * vector of p is one unaligned load. The columns with p % wp >= ow are garbage (they read across the row
  * end) and are never stored; they cost (kW-1)/wp of the work.
  *
- * <p><b>Why it beats im2col here.</b> The im2col GEMM packs (or for the weight gradient, gathers element by
- * element) kH*kW copies of every input into panels before the micro-kernel sees them; for the small
- * channel counts of CIFAR ResNets (16..64) the depth K = cIn*9 is short, so that packing costs as much as
- * the multiply. Here the input is copied once (padding), the inner loop reads it in place from L1, and
- * the only extra work is the garbage columns.
+ * <p><b>Why it can beat im2col.</b> The im2col GEMM packs (or, for the weight gradient, gathers element
+ * by element) kH*kW copies of every input into panels before the micro-kernel sees them, and the input
+ * gradient adds its columns back with col2im; with 16 channels the depth K = 144 is short, so that
+ * traffic costs about as much as the multiply. Here the input is copied once (padding) and read in place.
+ * With more channels the packing is a small share and the GEMM micro-kernel, which reads aligned packed
+ * panels with constant strides, runs faster than these tiles; hence {@link #faster}.
  *
- * <p><b>Forward</b> ({@link #forward}): a register tile is 4 output channels x 3 vectors of p (12
- * accumulators); per (ic, ky, kx) it loads 3 vectors of input, broadcasts 4 weights and issues 12 FMAs.
- * Weights are repacked once per call as [ocBlock][ic][ky][kx][4]. A task is (image, band of output rows):
- * it pads only the input rows the band needs into its own buffer, then for each tile of p runs every
- * output-channel block over it, so the tile's input rows (at most {@link #L1_FLOATS} floats, input
- * channels are cut into chunks to stay under it) stay in L1 while the weights stream from L2. Outputs
- * collect in a per-thread flat buffer and are copied out without the garbage columns.
+ * <p><b>Forward</b> ({@link #forward}, the machinery of the input gradient): a register tile is 6 output
+ * channels x 2 vectors of p (12 accumulators); per (tap, ic) it loads 2 vectors of input, broadcasts 6
+ * weights and issues 12 FMAs, all (tap, ic) pairs in one flat loop whose input offsets come from a
+ * table. Weights are repacked once per call as [ocBlock][icChunk][ky][kx][ic][6]. A task is (image,
+ * band of output rows): it pads only the input rows the band needs into its own buffer, then for each
+ * tile of p runs the output-channel blocks over it, so the tile's input rows stay in L1 (input channels
+ * are cut into chunks of at most {@link #L1_FLOATS} floats of tile input) while the weights come from
+ * L2. Outputs collect in a per-thread flat buffer and are copied out without the garbage columns.
  *
  * <p><b>Backward input</b> ({@link #backwardInput}, stride 1): dx is the forward convolution of dy padded
  * by k-1-pad with the kernel flipped in ky, kx and transposed (ic and oc swapped).
  *
  * <p><b>Backward weight</b> ({@link #backwardWeight}): dW[oc][ic, ky, kx] += sum over n, p of
  * dyW[n, oc][p] * xpad[n, ic][p + ky*wp + kx], where dyW is dy in width-wp rows with zero garbage
- * columns. A register tile is 4 output channels x 3 kernel columns: per vector of p, 4 + 3 loads and 12
+ * columns. A register tile is 3 output channels x 3 kernel columns: per vector of p, 3 + 3 loads and 9
  * FMAs. The sum over (image, p) runs in fixed blocks (a block is a band of rows of one image, or a group
  * of whole small images; block sizes depend on the shape only): each block sums in fresh registers,
  * then is added lane-wise to a per-tile accumulator in memory; the lanes are summed in order at the end.
  * Tasks own disjoint ranges of dW (output-channel blocks x input channels), never images or p, so the
- * result is bit-identical for any thread count.
+ * result is bit-identical for any thread count. The forward and input gradient are too: every output is
+ * one FMA chain in a fixed order, whichever task computes it.
  *
  * <p>Scratch memory is per thread and grown on demand, so calls allocate nothing once warm.
  */
 abstract class DirectConv {
-    static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
-    /** Output channels per register tile. */
-    static final int OCB = 4;
+    /** Unaligned float access: no per-access alignment test in the hot loops. */
+    static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    /** Output channels per forward register tile. */
+    static final int OCB = 6;
     /** Vectors of p per forward register tile. */
-    static final int PV = 3;
+    static final int PV = 2;
+    /** Output channels per weight-gradient register tile. */
+    static final int WOCB = 3;
     /** Kernel columns per weight-gradient register tile. */
     static final int KXB = 3;
     /** Input floats one forward tile may touch per input-channel chunk (the L1 is 32 KiB). */
-    static final int L1_FLOATS = 5 * 1024;
+    static final int L1_FLOATS = Integer.getInteger("resnet4j.direct.l1", 5 * 1024);
     /** Floats of a forward task's input and output bands together (the L2 is 512 KiB). */
     static final int L2_FLOATS = 48 * 1024;
+    /** Bytes of packed forward weights that one pass of tiles runs over (kept in the 512 KiB L2). */
+    static final long W_L2_BYTES = 128 * 1024;
     /** Floats of a weight-gradient block's input band over all input channels. */
     static final int BW_L2_FLOATS = 40 * 1024;
 
@@ -81,22 +90,40 @@ abstract class DirectConv {
                 && g.padH() <= g.kH() - 1 && g.padW() <= g.kW() - 1 && !g.isPointwise();
     }
 
+    /** Most channels (in and out) for which {@link #faster} picks the direct kernels. */
+    static final int MAX_FASTER_CHANNELS = 16;
+
+    /**
+     * True when the direct kernels beat the im2col GEMM for the input and weight gradients of g: at most
+     * 16 input and output channels. Measured single-threaded on the 2-core AVX2 machine (GFLOP/s, GEMM
+     * path vs direct): input gradient 3x3 16->16 32x32 N=128 18-24 vs 28-30, 32->32 16x16 32 vs 31,
+     * 64->64 8x8 34 vs 31, 64->64 56x56 N=8 56 vs 35; weight gradient 16->16 19 vs 23, 32->32 27 vs 27,
+     * 64->64 8x8 33 vs 18. With more channels the GEMM's packing is a small share and its micro-kernel
+     * (aligned packed panels) runs faster than these tiles, whose inputs are unaligned and come through
+     * an offset table. The forward always takes the GEMM path: its padded im2col packing is cheap
+     * (16->16: 44 vs 31).
+     */
+    static boolean faster(ConvGeometry g) {
+        return g.cIn() <= MAX_FASTER_CHANNELS && g.cOut() <= MAX_FASTER_CHANNELS;
+    }
+
     // ------------------------------------------------------------------ register tiles
 
     /**
-     * out[j][q] (+)= sum over ic < icLen, ky < kH, kx < kW of w[j] * x[ic*plane + ky*row + kx + q], for
-     * the 4 output channels j and q in [0, nv*lanes). Offsets in bytes: x at xo (input channel 0, p of
-     * the tile), planes planeB apart and rows rowB apart; packed weights at wo, 4 floats per (ic, ky, kx);
-     * out at oo, output channels outPlaneB apart. With add the tile is added to out, else stored.
+     * out[j][q] (+)= sum over i < n of w[i][j] * x[off[i] + q] for the 6 output channels j and q in
+     * [0, nv*lanes), i in order: one flat loop over (tap, input channel), the input offsets from a table
+     * (a nest of loops around the vector accumulators compiled to code about half as fast). Offsets in
+     * bytes: x at xo + off[i]; packed weights at wo, 6 floats per i; out at oo, output channels outPlaneB
+     * apart. With add the tile is added to out, else stored.
      */
-    abstract void forwardTile(MemorySegment x, long xo, long planeB, int icLen, int kH, int kW, long rowB,
-                              MemorySegment w, long wo, MemorySegment out, long oo, long outPlaneB, int nv, boolean add);
+    abstract void forwardTile(MemorySegment x, long xo, long[] off, int n, MemorySegment w, long wo,
+                              MemorySegment out, long oo, long outPlaneB, int nv, boolean add);
 
     /**
      * acc[j][kx] += lane-wise sum over images i < imgs and q < steps*lanes of
-     * dy[j][q] * x[q + kx], for output channels j < 4 and kx < 3. Offsets in bytes: dy at dyo, its
+     * dy[j][q] * x[q + kx], for output channels j < 3 and kx < 3. Offsets in bytes: dy at dyo, its
      * channels dyPlaneB apart, images dyImgB apart; x at xo, images xImgB apart; acc at ao holds
-     * 12 vectors in order (j, kx).
+     * 9 vectors in order (j, kx).
      */
     abstract void weightTile(MemorySegment dy, long dyo, long dyPlaneB, long dyImgB, MemorySegment x, long xo,
                              long xImgB, int imgs, int steps, MemorySegment acc, long ao);
@@ -117,25 +144,28 @@ abstract class DirectConv {
     }
 
     /**
-     * The weights as [ocBlock][ic][ky][kx][4] in the calling thread's buffer, zero for channels past the
-     * end. Transposed (for backward input): the "output" channels are w's input channels and the kernel is
+     * The weights as [ocBlock][icChunk][ky][kx][ic in chunk][6] in the calling thread's buffer, zero for
+     * channels past the end, so a tile reads them in the order of its flat (tap, input channel) loop.
+     * Transposed (for backward input): the "output" channels are w's input channels and the kernel is
      * flipped, so tile weight (o, i, ky, kx) is w[i, o, kH-1-ky, kW-1-kx].
      */
     private MemorySegment packWeights(float[] w, int cOut, int cIn, int kH, int kW, boolean transposed) {
         int outC = transposed ? cIn : cOut, inC = transposed ? cOut : cIn, kk = kH * kW;
-        int blocks = (outC + OCB - 1) / OCB;
+        int blocks = (outC + OCB - 1) / OCB, icb = inputChunk(inC, kH, kW);
         MemorySegment s = BUFFERS.get().weights((long) blocks * OCB * inC * kk);
         long at = 0;
         for (int ob = 0; ob < blocks; ob++) {
-            for (int i = 0; i < inC; i++) {
+            for (int ic0 = 0; ic0 < inC; ic0 += icb) {
                 for (int t = 0; t < kk; t++) {
-                    for (int j = 0; j < OCB; j++, at += 4) {
-                        int o = ob * OCB + j;
-                        float v = 0f;
-                        if (o < outC) {
-                            v = transposed ? w[(i * cIn + o) * kk + kk - 1 - t] : w[(o * cIn + i) * kk + t];
+                    for (int i = ic0; i < Math.min(inC, ic0 + icb); i++) {
+                        for (int j = 0; j < OCB; j++, at += 4) {
+                            int o = ob * OCB + j;
+                            float v = 0f;
+                            if (o < outC) {
+                                v = transposed ? w[(i * cIn + o) * kk + kk - 1 - t] : w[(o * cIn + i) * kk + t];
+                            }
+                            s.set(F, at, v);
                         }
-                        s.set(F, at, v);
                     }
                 }
             }
@@ -143,14 +173,19 @@ abstract class DirectConv {
         return s;
     }
 
+    /** Input channels per chunk: one tile's input rows (kH rows of a tile's width per channel) stay in L1. */
+    private int inputChunk(int c, int kH, int kW) {
+        int most = Math.max(1, L1_FLOATS / (kH * (PV * lanes + kW - 1 + lanes)));
+        int chunks = (c + most - 1) / most;
+        return (c + chunks - 1) / chunks;
+    }
+
     /** Forward stride-1 convolution of src (n, c, h, w) padded by (ph, pw) with packed weights into y. */
     private void run(float[] src, int n, int c, int h, int w, int co, int kH, int kW, int ph, int pw,
                      MemorySegment wp, float[] bias, float[] y) {
         final int wpd = w + 2 * pw, oh = h + 2 * ph - kH + 1, ow = wpd - kW + 1, kk = kH * kW, tileP = PV * lanes;
         final int obs = (co + OCB - 1) / OCB, coPad = obs * OCB;
-        // input-channel chunks small enough that one tile's input rows stay in L1
-        int icChunks = (c + Math.max(1, L1_FLOATS / (kH * (tileP + kW - 1))) - 1) / Math.max(1, L1_FLOATS / (kH * (tileP + kW - 1)));
-        final int icb = (c + icChunks - 1) / icChunks;
+        final int icb = inputChunk(c, kH, kW);
         // bands of output rows: input and output bands in L2, and at least two tasks per thread
         int rows = Math.max(1, Math.min(oh, L2_FLOATS / ((c + coPad) * wpd) - (kH - 1)));
         int perImage = (2 * Parallel.threads() + n - 1) / n;
@@ -169,14 +204,22 @@ abstract class DirectConv {
             long outPlane = roundUp(pCount, lanes);
             MemorySegment os = b.out(coPad * outPlane);
             for (int ic0 = 0; ic0 < c; ic0 += icb) {
-                int icn = Math.min(icb, c - ic0);
-                boolean add = ic0 > 0;
-                for (int p0 = 0; p0 < pCount; p0 += tileP) {
-                    int nv = Math.min(PV, (pCount - p0 + lanes - 1) / lanes);
-                    long xo = 4 * (ic0 * plane + p0);
-                    for (int ob = 0; ob < obs; ob++) {
-                        forwardTile(xs, xo, 4 * plane, icn, kH, kW, 4L * wpd, wp, 16L * ((long) ob * c + ic0) * kk,
-                                os, 4 * (ob * OCB * outPlane + p0), 4 * outPlane, nv, add);
+                int icn = Math.min(icb, c - ic0), taps = kk * icn;
+                // input offsets of the flat (tap, input channel) loop, in bytes from the tile's p
+                long[] off = b.offsets(taps);
+                for (int tap = 0, i = 0; tap < kk; tap++) {
+                    for (int ci = 0; ci < icn; ci++, i++) off[i] = 4 * ((tap / kW) * wpd + tap % kW + ci * plane);
+                }
+                // groups of output-channel blocks whose weights stay in L2 while the tiles run over them
+                int group = (int) Math.max(1, W_L2_BYTES / (4L * OCB * taps));
+                for (int ob0 = 0; ob0 < obs; ob0 += group) {
+                    for (int p0 = 0; p0 < pCount; p0 += tileP) {
+                        int nv = Math.min(PV, (pCount - p0 + lanes - 1) / lanes);
+                        long xo = 4 * (ic0 * plane + p0);
+                        for (int ob = ob0; ob < Math.min(obs, ob0 + group); ob++) {
+                            forwardTile(xs, xo, off, taps, wp, 4L * OCB * ((long) ob * kk * c + (long) ic0 * kk),
+                                    os, 4 * (ob * OCB * outPlane + p0), 4 * outPlane, nv, ic0 > 0);
+                        }
                     }
                 }
             }
@@ -222,7 +265,7 @@ abstract class DirectConv {
     void backwardWeight(float[] dy, float[] x, ConvGeometry g, float[] dw) {
         final int n = g.n(), c = g.cIn(), h = g.h(), w = g.w(), co = g.cOut(), kH = g.kH(), kW = g.kW();
         final int ph = g.padH(), pw = g.padW(), wpd = w + 2 * pw, oh = g.outH(), ow = g.outW();
-        final int obs = (co + OCB - 1) / OCB, kxt = (kW + KXB - 1) / KXB, tileF = OCB * KXB * lanes;
+        final int obs = (co + WOCB - 1) / WOCB, kxt = (kW + KXB - 1) / KXB, tileF = WOCB * KXB * lanes;
         // summation blocks, from the shape only: a band of rows of one image, or a group of whole images
         int target = Math.max(16 * lanes, Math.min(512 * lanes, BW_L2_FLOATS / c));
         int imgP = oh * wpd;
@@ -247,7 +290,7 @@ abstract class DirectConv {
                     int oy0 = band * rows, r = Math.min(rows, oh - oy0), inRows = r + kH - 1;
                     int steps = (r * wpd + lanes - 1) / lanes;
                     long xPlane = (long) inRows * wpd, xImg = icn * xPlane;
-                    long dyPlane = (long) steps * lanes, dyImg = obn * OCB * dyPlane;
+                    long dyPlane = (long) steps * lanes, dyImg = obn * WOCB * dyPlane;
                     long slack = KXB * kxt + lanes;
                     MemorySegment xs = b.in(imgs * xImg + slack);
                     MemorySegment ds = b.out(imgs * dyImg);
@@ -256,8 +299,8 @@ abstract class DirectConv {
                             padRows(x, ((img0 + im) * c + ic0 + ci) * h * w, h, w, ph, pw, oy0, inRows, xs,
                                     4 * (im * xImg + ci * xPlane));
                         }
-                        for (int j = 0; j < obn * OCB; j++) {
-                            int oc = ob0 * OCB + j;
+                        for (int j = 0; j < obn * WOCB; j++) {
+                            int oc = ob0 * WOCB + j;
                             long off = 4 * (im * dyImg + j * dyPlane);
                             if (oc >= co) {
                                 ds.asSlice(off, 4 * dyPlane).fill((byte) 0);
@@ -274,7 +317,7 @@ abstract class DirectConv {
                         for (int ci = 0; ci < icn; ci++) {
                             for (int ky = 0; ky < kH; ky++) {
                                 for (int kt = 0; kt < kxt; kt++, tile++) {
-                                    weightTile(ds, 4 * ob * OCB * dyPlane, 4 * dyPlane, 4 * dyImg, xs,
+                                    weightTile(ds, 4 * ob * WOCB * dyPlane, 4 * dyPlane, 4 * dyImg, xs,
                                             4 * (ci * xPlane + (long) ky * wpd + kt * KXB), 4 * xImg, imgs, steps,
                                             acc, 4 * tile * tileF);
                                 }
@@ -289,8 +332,8 @@ abstract class DirectConv {
                 for (int ci = 0; ci < icn; ci++) {
                     for (int ky = 0; ky < kH; ky++) {
                         for (int kt = 0; kt < kxt; kt++, tile++) {
-                            for (int j = 0; j < OCB; j++) {
-                                int oc = (ob0 + ob) * OCB + j;
+                            for (int j = 0; j < WOCB; j++) {
+                                int oc = (ob0 + ob) * WOCB + j;
                                 for (int q = 0; q < KXB; q++) {
                                     int kx = kt * KXB + q;
                                     if (oc >= co || kx >= kW) continue;
@@ -323,7 +366,13 @@ abstract class DirectConv {
     private static final class Buffers {
         private MemorySegment in = MemorySegment.NULL, out = MemorySegment.NULL;
         private MemorySegment weights = MemorySegment.NULL, acc = MemorySegment.NULL;
+        private long[] offsets = new long[0];
 
+        long[] offsets(int n) {
+            if (offsets.length < n) offsets = new long[n];
+            return offsets;
+        }
+    
         private static MemorySegment grow(MemorySegment s, long floats) {
             return s.byteSize() >= 4 * floats ? s : Arena.ofAuto().allocate(4 * floats, 64);
         }

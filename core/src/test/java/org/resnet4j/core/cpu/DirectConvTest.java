@@ -17,8 +17,9 @@ import org.resnet4j.core.Tensor;
  * The direct stride-1 convolution against the float64 plain-loop reference {@link ConvRef}, over kernel
  * sizes 1/3/5 (and non-square), every padding 0..k-1, odd and tiny images (1x1, width 1, widths that are not
  * multiples of the vector length), channel counts that are not multiples of the 4-channel tile, N = 1 and
- * N larger than the thread count. Tolerance 1e-5 normwise, as in {@link ConvTest}. The cases run through
- * {@link CpuBackend}, after checking that {@link Conv#direct} really picks the direct kernels for them.
+ * N larger than the thread count. Tolerance 1e-5 normwise, as in {@link ConvTest}. The kernels are called
+ * directly; the dispatch test checks that {@link Conv#directBackward} picks them exactly for the small
+ * stride-1 cases, and the bit-identity tests run both through {@link CpuBackend} and directly.
  */
 class DirectConvTest {
     private static final CpuBackend CPU = CpuBackend.get();
@@ -49,10 +50,13 @@ class DirectConvTest {
     }
 
     @Test
-    void dispatchTakesTheDirectPathExactlyForStrideOneSingleGroup() {
+    void dispatchTakesTheDirectPathExactlyForSmallStrideOneSingleGroup() {
         assertThat(Simd.DIRECT).as("vector module present in tests").isNotNull();
-        geometries().filter(g -> !g.isPointwise())
-                .forEach(g -> assertThat(Conv.direct(Simd.KERNELS, g)).as("%s", g).isSameAs(Simd.DIRECT));
+        geometries().filter(g -> !g.isPointwise()).forEach(g -> {
+            assertThat(DirectConv.applies(g)).as("%s", g).isTrue();
+            boolean small = g.cIn() <= 16 && g.cOut() <= 16;
+            assertThat(Conv.directBackward(Simd.KERNELS, g)).as("%s", g).isSameAs(small ? Simd.DIRECT : null);
+        });
         ConvGeometry[] gemmOnly = {
             new ConvGeometry(2, 4, 9, 9, 4, 1, 1, 1, 1, 0, 0, 1, 1, 1),    // pointwise: GEMM on x itself
             new ConvGeometry(2, 4, 9, 9, 4, 3, 3, 2, 2, 1, 1, 1, 1, 1),    // stride 2
@@ -60,10 +64,17 @@ class DirectConvTest {
             new ConvGeometry(2, 4, 9, 9, 4, 3, 3, 1, 1, 1, 1, 1, 1, 2),    // groups
             new ConvGeometry(2, 4, 9, 9, 4, 3, 3, 1, 1, 3, 1, 1, 1, 1),    // padding > k-1
         };
-        for (ConvGeometry g : gemmOnly) assertThat(Conv.direct(Simd.KERNELS, g)).as("%s", g).isNull();
-        assertThat(Conv.direct(new Kernels(), gemmOnly[1])).isNull();
-        assertThat(Conv.direct(new Kernels(), new ConvGeometry(2, 4, 9, 9, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1)))
-                .as("scalar kernels keep the GEMM path").isNull();
+        for (ConvGeometry g : gemmOnly) {
+            assertThat(DirectConv.applies(g)).as("%s", g).isFalse();
+            assertThat(Conv.directBackward(Simd.KERNELS, g)).as("%s", g).isNull();
+        }
+        ConvGeometry small = new ConvGeometry(2, 16, 9, 9, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        assertThat(Conv.directBackward(Simd.KERNELS, small)).isSameAs(Simd.DIRECT);
+        assertThat(Conv.directBackward(Simd.KERNELS, new ConvGeometry(2, 16, 9, 9, 17, 3, 3, 1, 1, 1, 1, 1, 1, 1)))
+                .as("more than 16 output channels: GEMM").isNull();
+        assertThat(Conv.directBackward(Simd.KERNELS, new ConvGeometry(2, 17, 9, 9, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1)))
+                .as("more than 16 input channels: GEMM").isNull();
+        assertThat(Conv.directBackward(new Kernels(), small)).as("scalar kernels keep the GEMM path").isNull();
     }
 
     @ParameterizedTest
@@ -107,13 +118,13 @@ class DirectConvTest {
     @Test
     void backendResultsAreBitIdenticalForOneAndTwoThreads() {
         ConvGeometry[] gs = {
-            new ConvGeometry(1, 16, 14, 14, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1),  // N = 1: row bands split the work
+            new ConvGeometry(1, 16, 14, 14, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1),  // N = 1: row bands split the work
             new ConvGeometry(3, 6, 9, 13, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1),
             new ConvGeometry(5, 16, 8, 8, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1),
             new ConvGeometry(2, 3, 12, 10, 2, 5, 5, 1, 1, 2, 2, 1, 1, 1)     // one output-channel block: split over ic
         };
         for (ConvGeometry g : gs) {
-            assertThat(Conv.direct(Simd.KERNELS, g)).isNotNull();
+            assertThat(Conv.directBackward(Simd.KERNELS, g)).isNotNull();
             float[] x = Ref.random(51, g.n() * g.cIn() * g.h() * g.w());
             float[] w = Ref.random(52, g.cOut() * g.cIn() * g.kH() * g.kW());
             float[] dy = Ref.random(53, g.n() * g.cOut() * g.outH() * g.outW());
@@ -121,12 +132,36 @@ class DirectConvTest {
             for (int t = 1; t <= 2; t++) {
                 Parallel.setThreads(t);
                 Tensor tx = CPU.fromFloats(x, g.inputShape()), tw = CPU.fromFloats(w, g.weightShape());
-                Tensor ty = CPU.zeros(g.outputShape()), tdx = CPU.zeros(g.inputShape()), tdw = CPU.zeros(g.weightShape());
-                CPU.conv2dForward(tx, tw, null, g, ty);
+                Tensor tdx = CPU.zeros(g.inputShape()), tdw = CPU.zeros(g.weightShape());
                 CPU.conv2dBackwardInput(CPU.fromFloats(dy, g.outputShape()), tw, g, tdx);
                 CPU.conv2dBackwardWeight(CPU.fromFloats(dy, g.outputShape()), tx, g, tdw);
-                out[t - 1] = new float[][] {ty.toFloats(), tdx.toFloats(), tdw.toFloats()};
-                Ref.assertClose(out[t - 1][0], ConvRef.forward(x, w, null, g), 1e-5, "backend forward " + g);
+                out[t - 1] = new float[][] {tdx.toFloats(), tdw.toFloats()};
+                Ref.assertClose(out[t - 1][0], ConvRef.backwardInput(dy, w, g), 1e-5, "backend backward input " + g);
+                Ref.assertClose(out[t - 1][1], ConvRef.backwardWeight(dy, x, g), 1e-5, "backend backward weight " + g);
+            }
+            for (int i = 0; i < 2; i++) assertThat(out[1][i]).as("output %d of %s", i, g).isEqualTo(out[0][i]);
+        }
+    }
+
+    @Test
+    void directKernelsAreBitIdenticalForOneAndTwoThreads() {
+        ConvGeometry[] gs = {
+            new ConvGeometry(1, 70, 9, 9, 10, 3, 3, 1, 1, 1, 1, 1, 1, 1),    // input-channel chunks, N = 1
+            new ConvGeometry(3, 32, 10, 10, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+            new ConvGeometry(2, 8, 40, 40, 12, 3, 5, 1, 1, 1, 2, 1, 1, 1)    // several row bands
+        };
+        for (ConvGeometry g : gs) {
+            float[] x = Ref.random(61, g.n() * g.cIn() * g.h() * g.w());
+            float[] w = Ref.random(62, g.cOut() * g.cIn() * g.kH() * g.kW());
+            float[] dy = Ref.random(63, g.n() * g.cOut() * g.outH() * g.outW());
+            float[][][] out = new float[2][][];
+            for (int t = 1; t <= 2; t++) {
+                Parallel.setThreads(t);
+                float[] y = new float[dy.length], dx = new float[x.length], dw = new float[w.length];
+                Simd.DIRECT.forward(x, w, null, g, y);
+                Simd.DIRECT.backwardInput(dy, w, g, dx);
+                Simd.DIRECT.backwardWeight(dy, x, g, dw);
+                out[t - 1] = new float[][] {y, dx, dw};
             }
             for (int i = 0; i < 3; i++) assertThat(out[1][i]).as("output %d of %s", i, g).isEqualTo(out[0][i]);
         }
