@@ -90,21 +90,22 @@ abstract class DirectConv {
                 && g.padH() <= g.kH() - 1 && g.padW() <= g.kW() - 1 && !g.isPointwise();
     }
 
-    /** Most channels (in and out) for which {@link #faster} picks the direct kernels. */
-    static final int MAX_FASTER_CHANNELS = 16;
+    /** Fewest and most channels (in and out) for which {@link #faster} picks the direct kernels. */
+    static final int MIN_FASTER_CHANNELS = 8, MAX_FASTER_CHANNELS = 16;
 
     /**
-     * True when the direct kernels beat the im2col GEMM for the input and weight gradients of g: at most
-     * 16 input and output channels. Measured single-threaded on the 2-core AVX2 machine (GFLOP/s, GEMM
+     * True when the direct kernels beat the im2col GEMM for the input and weight gradients of g: 8 to 16
+     * input and output channels. Measured single-threaded on the 2-core AVX2 machine (GFLOP/s, GEMM
      * path vs direct): input gradient 3x3 16->16 32x32 N=128 18-24 vs 28-30, 32->32 16x16 32 vs 31,
      * 64->64 8x8 34 vs 31, 64->64 56x56 N=8 56 vs 35; weight gradient 16->16 19 vs 23, 32->32 27 vs 27,
      * 64->64 8x8 33 vs 18. With more channels the GEMM's packing is a small share and its micro-kernel
      * (aligned packed panels) runs faster than these tiles, whose inputs are unaligned and come through
-     * an offset table. The forward always takes the GEMM path: its padded im2col packing is cheap
-     * (16->16: 44 vs 31).
+     * an offset table. With very few channels the 6-channel and 3-channel tiles are mostly padding
+     * (input gradient of 3->16: 18.5 vs 13-16). The forward always takes the GEMM path: its padded im2col
+     * packing is cheap (16->16: 44 vs 31).
      */
     static boolean faster(ConvGeometry g) {
-        return g.cIn() <= MAX_FASTER_CHANNELS && g.cOut() <= MAX_FASTER_CHANNELS;
+        return Math.min(g.cIn(), g.cOut()) >= MIN_FASTER_CHANNELS && Math.max(g.cIn(), g.cOut()) <= MAX_FASTER_CHANNELS;
     }
 
     // ------------------------------------------------------------------ register tiles

@@ -54,7 +54,7 @@ class DirectConvTest {
         assertThat(Simd.DIRECT).as("vector module present in tests").isNotNull();
         geometries().filter(g -> !g.isPointwise()).forEach(g -> {
             assertThat(DirectConv.applies(g)).as("%s", g).isTrue();
-            boolean small = g.cIn() <= 16 && g.cOut() <= 16;
+            boolean small = Math.min(g.cIn(), g.cOut()) >= 8 && Math.max(g.cIn(), g.cOut()) <= 16;
             assertThat(Conv.directBackward(Simd.KERNELS, g)).as("%s", g).isSameAs(small ? Simd.DIRECT : null);
         });
         ConvGeometry[] gemmOnly = {
@@ -74,6 +74,10 @@ class DirectConvTest {
                 .as("more than 16 output channels: GEMM").isNull();
         assertThat(Conv.directBackward(Simd.KERNELS, new ConvGeometry(2, 17, 9, 9, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1)))
                 .as("more than 16 input channels: GEMM").isNull();
+        assertThat(Conv.directBackward(Simd.KERNELS, new ConvGeometry(2, 3, 9, 9, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1)))
+                .as("fewer than 8 input channels: GEMM").isNull();
+        assertThat(Conv.directBackward(Simd.KERNELS, new ConvGeometry(2, 8, 9, 9, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1)))
+                .as("8 channels: direct").isSameAs(Simd.DIRECT);
         assertThat(Conv.directBackward(new Kernels(), small)).as("scalar kernels keep the GEMM path").isNull();
     }
 
@@ -119,9 +123,9 @@ class DirectConvTest {
     void backendResultsAreBitIdenticalForOneAndTwoThreads() {
         ConvGeometry[] gs = {
             new ConvGeometry(1, 16, 14, 14, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1),  // N = 1: row bands split the work
-            new ConvGeometry(3, 6, 9, 13, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+            new ConvGeometry(3, 9, 9, 13, 11, 3, 3, 1, 1, 1, 1, 1, 1, 1),    // channels not multiples of the tiles
             new ConvGeometry(5, 16, 8, 8, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1),
-            new ConvGeometry(2, 3, 12, 10, 2, 5, 5, 1, 1, 2, 2, 1, 1, 1)     // one output-channel block: split over ic
+            new ConvGeometry(2, 10, 12, 10, 8, 5, 5, 1, 1, 2, 2, 1, 1, 1)
         };
         for (ConvGeometry g : gs) {
             assertThat(Conv.directBackward(Simd.KERNELS, g)).isNotNull();
@@ -148,7 +152,8 @@ class DirectConvTest {
         ConvGeometry[] gs = {
             new ConvGeometry(1, 70, 9, 9, 10, 3, 3, 1, 1, 1, 1, 1, 1, 1),    // input-channel chunks, N = 1
             new ConvGeometry(3, 32, 10, 10, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1),
-            new ConvGeometry(2, 8, 40, 40, 12, 3, 5, 1, 1, 1, 2, 1, 1, 1)    // several row bands
+            new ConvGeometry(2, 8, 40, 40, 12, 3, 5, 1, 1, 1, 2, 1, 1, 1),   // several row bands
+            new ConvGeometry(2, 3, 12, 10, 2, 5, 5, 1, 1, 2, 2, 1, 1, 1)     // one output-channel block: split over ic
         };
         for (ConvGeometry g : gs) {
             float[] x = Ref.random(61, g.n() * g.cIn() * g.h() * g.w());
