@@ -63,7 +63,7 @@ abstract class DirectConv {
     /** Kernel columns per weight-gradient register tile. */
     static final int KXB = 3;
     /** Input floats one forward tile may touch per input-channel chunk (the L1 is 32 KiB). */
-    static final int L1_FLOATS = Integer.getInteger("resnet4j.direct.l1", 5 * 1024);
+    static final int L1_FLOATS = 5 * 1024;
     /** Floats of a forward task's input and output bands together (the L2 is 512 KiB). */
     static final int L2_FLOATS = 48 * 1024;
     /** Bytes of packed forward weights that one pass of tiles runs over (kept in the 512 KiB L2). */
