@@ -26,7 +26,7 @@ public final class BasicBlock extends Module {
     private final BatchNorm2d bn2;
     private final Module downsample; // null: identity shortcut
     private final boolean residual;
-    private final ResidualSum sum = new ResidualSum();
+    private final ResidualSum sum = new ResidualSum(true); // out += shortcut over bn2's output, as torchvision
     // torchvision applies its one relu module twice; ours keeps each output for backward, so the
     // ReLU after the sum is a second module (it has no state in the state_dict).
     private final ReLU reluOut;
@@ -49,11 +49,11 @@ public final class BasicBlock extends Module {
         this.residual = residual;
         conv1 = registerModule("conv1", new Conv2d(inplanes, planes, 3, stride, 1, 1, 1, false));
         bn1 = registerModule("bn1", new BatchNorm2d(planes));
-        relu = registerModule("relu", new ReLU());
+        relu = registerModule("relu", new ReLU(true));     // over bn1's output, as torchvision
         conv2 = registerModule("conv2", new Conv2d(planes, planes, 3, 1, 1, 1, 1, false));
         bn2 = registerModule("bn2", new BatchNorm2d(planes));
         this.downsample = downsample == null ? null : registerModule("downsample", downsample);
-        reluOut = registerModule("relu_out", new ReLU());
+        reluOut = registerModule("relu_out", new ReLU(true)); // over the sum (or bn2's output in a plain block)
     }
 
     /** The last BatchNorm of the main branch (zero_init_residual sets its weight to 0). */
@@ -78,12 +78,11 @@ public final class BasicBlock extends Module {
     protected Tensor backwardImpl(Tensor dy) {                                  // dy: (N, planes, H/s, W/s)
         Tensor dSum = reluOut.backward(dy);
         if (!residual) {
-            Tensor dx = conv1.backward(bn1.backward(relu.backward(conv2.backward(bn2.backward(dSum)))));
-            return dx;
+            return backwardThrough(dSum, bn2, conv2, relu, bn1, conv1);       // conv1 <- bn1 <- relu <- conv2 <- bn2
         }
         // The split: the gradient of the sum goes, unchanged, into the main branch AND the shortcut.
         ResidualSum.BranchGrads g = sum.backward(dSum);
-        Tensor dxMain = conv1.backward(bn1.backward(relu.backward(conv2.backward(bn2.backward(g.main())))));
+        Tensor dxMain = backwardThrough(g.main(), bn2, conv2, relu, bn1, conv1); // conv1 <- bn1 <- relu <- conv2 <- bn2
         Tensor dxShortcut = downsample == null ? g.shortcut() : downsample.backward(g.shortcut());
         Tensor dx = Residuals.addBranchGradients(dxMain, dxShortcut);           // dx: (N, inplanes, H, W)
         reportResidualBackward(dSum, dxMain, dxShortcut, dx);                  // for gradient-flow hooks
