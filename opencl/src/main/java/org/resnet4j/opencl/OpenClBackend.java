@@ -192,7 +192,8 @@ public final class OpenClBackend implements Backend {
         cl_mem m = storage(t).mem();
         if (m == null) {
             throw new IllegalStateException("tensor " + t + " was released (its device buffer is freed) and cannot be used;"
-                    + " a model releases its intermediate activations and gradients once backward is done with them");
+                    + " a model releases its intermediate activations at its next forward and its intermediate gradients when"
+                    + " backward is done with them");
         }
         return m;
     }

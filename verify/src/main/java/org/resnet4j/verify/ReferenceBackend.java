@@ -42,7 +42,7 @@ public final class ReferenceBackend implements Backend {
         double[] d = storage(t).data;
         if (d == null) {
             throw new IllegalStateException("tensor " + t + " was released and cannot be used; a model releases its intermediate"
-                    + " activations and gradients once backward is done with them");
+                    + " activations at its next forward and its intermediate gradients when backward is done with them");
         }
         return d;
     }

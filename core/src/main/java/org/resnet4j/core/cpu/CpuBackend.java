@@ -51,8 +51,8 @@ public final class CpuBackend implements Backend {
         float[] a = storage(t).dataOrNull();
         if (a == null) {
             throw new IllegalStateException("tensor " + t + " was released (its memory now belongs to another tensor) and cannot be used;"
-                    + " a model releases its intermediate activations and gradients once backward is done with them:"
-                    + " copy a tensor (toFloats) to keep it, and run forward again before another backward");
+                    + " a model releases its intermediate gradients when backward is done with them and its intermediate"
+                    + " activations at its next forward (see Module): copy a tensor (toFloats) to keep it");
         }
         return a;
     }
