@@ -20,8 +20,9 @@ import org.resnet4j.core.Tensor;
  *
  * <p><b>Memory.</b> Forward and backward allocate a tensor for every output and gradient. A module
  * with children owns what its children return to it while it runs (their outputs and the gradients
- * they send back), and when its own backward is over it {@linkplain Backend#release releases} all of
- * them, so that the next step reuses their memory instead of leaving it to the garbage collector:
+ * they send back) and {@linkplain Backend#release releases} them once nothing can need them any more,
+ * so that the next allocations of the same size reuse their memory instead of leaving it to the
+ * garbage collector (on the CPU, most of them are arrays large enough to be G1 humongous objects):
  * <ul>
  *   <li>Never released: the module's own input, its output, the gradient it was given and the one it
  *       returns, nor anything sharing storage with them (a view or an in-place result). Those belong to

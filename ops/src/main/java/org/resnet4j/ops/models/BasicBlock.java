@@ -78,11 +78,12 @@ public final class BasicBlock extends Module {
     protected Tensor backwardImpl(Tensor dy) {                                  // dy: (N, planes, H/s, W/s)
         Tensor dSum = reluOut.backward(dy);
         if (!residual) {
-            return backwardThrough(dSum, bn2, conv2, relu, bn1, conv1);       // conv1 <- bn1 <- relu <- conv2 <- bn2
+            Tensor dx = conv1.backward(bn1.backward(relu.backward(conv2.backward(bn2.backward(dSum)))));
+            return dx;
         }
         // The split: the gradient of the sum goes, unchanged, into the main branch AND the shortcut.
         ResidualSum.BranchGrads g = sum.backward(dSum);
-        Tensor dxMain = backwardThrough(g.main(), bn2, conv2, relu, bn1, conv1); // conv1 <- bn1 <- relu <- conv2 <- bn2
+        Tensor dxMain = conv1.backward(bn1.backward(relu.backward(conv2.backward(bn2.backward(g.main())))));
         Tensor dxShortcut = downsample == null ? g.shortcut() : downsample.backward(g.shortcut());
         Tensor dx = Residuals.addBranchGradients(dxMain, dxShortcut);           // dx: (N, inplanes, H, W)
         reportResidualBackward(dSum, dxMain, dxShortcut, dx);                  // for gradient-flow hooks
