@@ -39,8 +39,8 @@ public final class CpuStorage implements Storage {
         return data == null;
     }
 
-    /** Gives up the array (for the pool); null when it was already released. */
-    float[] detach() {
+    /** Gives up the array (for the pool); null when it was already released, so it is pooled once. */
+    synchronized float[] detach() {
         float[] a = data;
         data = null;
         return a;
