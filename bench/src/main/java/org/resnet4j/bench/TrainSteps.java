@@ -10,6 +10,12 @@ import org.resnet4j.ops.optim.SGD;
 /**
  * A few training steps of one model, for measuring a whole process from outside (peak resident
  * memory with /usr/bin/time in bench/side_by_side.sh). Arguments: model batch side steps.
+ *
+ * <p>From the second step on, every output and gradient reuses the memory of a tensor released in
+ * the step before (see {@code Module}), so the heap's live set stays flat. G1 still sizes the heap
+ * 40% to 70% above it by default; the launcher {@code ./resnet4j} passes
+ * {@code -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20}, which an application that trains with
+ * resnet4j may want too (this measurement runs without them, as a plain {@code java} command).
  */
 public final class TrainSteps {
     private TrainSteps() {}

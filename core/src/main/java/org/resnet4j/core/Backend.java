@@ -28,6 +28,24 @@ public interface Backend {
     /** A new tensor of zeros. */
     Tensor zeros(int... shape);
 
+    /**
+     * A new tensor whose values are unspecified (on the CPU: whatever a recycled buffer held). Only for
+     * an output that the next kernel <em>overwrites</em> in full (see the conventions above); never
+     * for one that a kernel accumulates into or writes only in part.
+     */
+    Tensor empty(int... shape);
+
+    /**
+     * Declares that {@code t}, and every view of its storage, will not be used again, so the backend
+     * may give its memory to a later allocation ({@link #zeros}, {@link #empty}). Any later use of
+     * {@code t} fails with an error that names it. Releasing twice is harmless. Only the owner of a
+     * tensor may release it: see {@code Module}'s rules for which tensors a model owns.
+     */
+    void release(Tensor t);
+
+    /** Whether {@code t} was {@linkplain #release released}. */
+    boolean isReleased(Tensor t);
+
     /** A new tensor holding a copy of {@code data} (row-major). */
     Tensor fromFloats(float[] data, int... shape);
 

@@ -180,12 +180,22 @@ public final class OpenClBackend implements Backend {
 
     // ------------------------------------------------------------------ memory
 
-    private cl_mem mem(Tensor t) {
+    private OpenClStorage storage(Tensor t) {
         if (!(t.storage() instanceof OpenClStorage s) || s.backend() != this) {
             throw new IllegalArgumentException("tensor " + t + " does not belong to backend " + name()
                     + "; move it with toFloats() and this backend's fromFloats() first");
         }
-        return s.mem();
+        return s;
+    }
+
+    private cl_mem mem(Tensor t) {
+        cl_mem m = storage(t).mem();
+        if (m == null) {
+            throw new IllegalStateException("tensor " + t + " was released (its device buffer is freed) and cannot be used;"
+                    + " a model releases its intermediate activations at its next forward and its intermediate gradients when"
+                    + " backward is done with them");
+        }
+        return m;
     }
 
     /** The device buffer of one of this backend's tensors (for package code that runs its own kernels). */
@@ -259,10 +269,10 @@ public final class OpenClBackend implements Backend {
         OpenClStorage s = new OpenClStorage(this, m, floats);
         long bytes = Math.max(4, floats * 4);
         java.util.concurrent.atomic.AtomicLong live = liveBytes;
-        CLEANER.register(s, () -> {
+        s.setCleanable(CLEANER.register(s, () -> {
             clReleaseMemObject(m);
             live.addAndGet(-bytes);
-        });
+        }));
         return new Tensor(s, shape);
     }
 
@@ -273,6 +283,23 @@ public final class OpenClBackend implements Backend {
         Tensor t = wrap(m, n, shape);
         fillMem(m, n, 0f);
         return t;
+    }
+
+    /** Zero-filled all the same: a fill is cheap on a device, and it keeps stale device memory out of any result. */
+    @Override
+    public Tensor empty(int... shape) {
+        return zeros(shape);
+    }
+
+    /** Frees the device buffer at once instead of when the garbage collector notices the tensor is gone. */
+    @Override
+    public synchronized void release(Tensor t) {
+        storage(t).release();
+    }
+
+    @Override
+    public boolean isReleased(Tensor t) {
+        return storage(t).isReleased();
     }
 
     @Override

@@ -43,4 +43,19 @@ class DeviceMemoryTest {
         }
         assertThat(cl.liveDeviceBytes()).as("bytes still held after collection").isLessThanOrEqualTo(before + (8 << 20));
     }
+
+    @Test
+    void aReleasedTensorFreesItsBufferAtOnceAndFailsWhenUsedAgain() {
+        Tensor t = cl.zeros(256, 1024); // 1 MiB
+        long held = cl.liveDeviceBytes();
+        cl.release(t);
+        assertThat(cl.isReleased(t)).isTrue();
+        // at most: the Cleaner may free other, unreachable tensors meanwhile
+        assertThat(cl.liveDeviceBytes()).as("freed without waiting for the garbage collector").isLessThanOrEqualTo(held - 4L * 256 * 1024);
+        assertThatThrownBy(t::toFloats).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("(256, 1024)").hasMessageContaining("was released");
+        long after = cl.liveDeviceBytes();
+        cl.release(t); // twice is harmless: the buffer is freed once
+        assertThat(cl.liveDeviceBytes()).isLessThanOrEqualTo(after);
+    }
 }

@@ -17,6 +17,26 @@ import org.resnet4j.core.Tensor;
  * {@link #forwardImpl} and {@link #backwardImpl}, side by side; this base class adds what every module
  * shares: named children, parameters and buffers under torchvision's state_dict names, train/eval mode,
  * hooks, and moving to another backend.
+ *
+ * <p><b>Memory.</b> Forward and backward allocate a tensor for every output and gradient. A module
+ * with children owns what its children return to it while it runs (their outputs and the gradients
+ * they send back) and {@linkplain Backend#release releases} them once nothing can need them any more,
+ * so that the next allocations of the same size reuse their memory instead of leaving it to the
+ * garbage collector (on the CPU, most of them are arrays large enough to be G1 humongous objects):
+ * <ul>
+ *   <li>Never released: the module's own input, its output, the gradient it was given and the one it
+ *       returns, nor anything sharing storage with them (a view or an in-place result). Those belong to
+ *       the caller, so a model's output (the logits) and its input gradient stay valid after
+ *       backward.</li>
+ *   <li>Gradients: at the end of the module's backward (a second backward computes them anew), or as
+ *       soon as the next layer has used them when they pass along a chain ({@link #backwardThrough});
+ *       a gradient a composite still uses (one sent into both branches of a residual block) stays valid
+ *       until its backward returns.</li>
+ *   <li>Activations (the outputs the layers saved for backward): at the start of the module's next
+ *       forward, so backward may run more than once after one forward (gradients accumulate).</li>
+ *   <li>While a hook that may keep tensors ({@link ModuleHook#keepsTensors}) is attached to a module
+ *       or below it, that module releases nothing.</li>
+ * </ul>
  */
 public abstract class Module {
     private final Map<String, Module> children = new LinkedHashMap<>();
@@ -28,20 +48,85 @@ public abstract class Module {
 
     private record HookBinding(String path, ModuleHook hook) {}
 
+    // memory: what the children returned to this module (see the class comment)
+    private final List<Module> parents = new ArrayList<>(1);
+    private int running;                                          // 0, or FORWARD / BACKWARD while inside it
+    private static final int FORWARD = 1, BACKWARD = 2;
+    private final List<Tensor> activations = new ArrayList<>(); // children's outputs in the last forward
+    private final List<Tensor> gradients = new ArrayList<>();   // children's input gradients in this backward
+    private Tensor input, output; // of the last forward, when it had children: the caller's, never released
+
     // ------------------------------------------------------------------ the two passes
 
     /** Computes the output and remembers what backward needs. */
     public final Tensor forward(Tensor x) {
-        Tensor y = forwardImpl(x);
+        // the previous forward's activations: its backward (if any, and any repeat of it) is over now
+        releaseAll(activations, input, output);
+        Tensor y = run(FORWARD, x);
+        boolean composite = !activations.isEmpty();
+        input = composite ? x : null;
+        output = composite ? y : null;
         for (HookBinding h : hooks) h.hook().afterForward(h.path(), this, y);
+        handToParent(y);
         return y;
     }
 
     /** Given dL/dy, returns dL/dx and adds dL/dparam into each parameter's gradient. */
     public final Tensor backward(Tensor dy) {
-        Tensor dx = backwardImpl(dy);
+        Tensor dx = run(BACKWARD, dy);
         for (HookBinding h : hooks) h.hook().afterBackward(h.path(), this, dy, dx);
+        releaseAll(gradients, dy, dx); // a second backward computes them anew
+        handToParent(dx);
         return dx;
+    }
+
+    private Tensor run(int pass, Tensor t) {
+        int outer = running;
+        running = pass;
+        try {
+            return pass == FORWARD ? forwardImpl(t) : backwardImpl(t);
+        } finally {
+            running = outer;
+        }
+    }
+
+    /** Records a result for the parent that is running now (if any): the parent owns it from here. */
+    private void handToParent(Tensor t) {
+        for (Module p : parents) {
+            if (p.running == FORWARD) p.activations.add(t);
+            else if (p.running == BACKWARD) p.gradients.add(t);
+        }
+    }
+
+    /** Releases the tensors in {@code owned}, except those sharing storage with the caller's {@code keep}. */
+    private void releaseAll(List<Tensor> owned, Tensor... keep) {
+        if (!owned.isEmpty() && !hooksMayKeepTensors()) {
+            for (Tensor t : owned) {
+                if (!sharesStorage(t, keep) && !t.backend().isReleased(t)) t.backend().release(t);
+            }
+        }
+        owned.clear();
+    }
+
+    private static boolean sharesStorage(Tensor t, Tensor... others) {
+        for (Tensor o : others) {
+            if (o != null && o.storage() == t.storage()) return true;
+        }
+        return false;
+    }
+
+    /**
+     * Whether a hook on this module or below may keep a tensor it was shown ({@link ModuleHook#keepsTensors});
+     * then this module releases nothing, and its tensors are left to the garbage collector.
+     */
+    private boolean hooksMayKeepTensors() {
+        for (HookBinding h : hooks) {
+            if (h.hook().keepsTensors()) return true;
+        }
+        for (Module c : children.values()) {
+            if (c.hooksMayKeepTensors()) return true;
+        }
+        return false;
     }
 
     protected abstract Tensor forwardImpl(Tensor x);
@@ -52,6 +137,7 @@ public abstract class Module {
 
     protected <M extends Module> M registerModule(String name, M module) {
         put(children, name, module);
+        ((Module) module).parents.add(this);
         return module;
     }
 
@@ -64,7 +150,9 @@ public abstract class Module {
             throw new IllegalArgumentException(getClass().getSimpleName() + " has no child named '" + name + "' to replace; children: "
                     + children.keySet());
         }
-        children.put(name, module);
+        Module old = children.put(name, module);
+        old.parents.remove(this);
+        ((Module) module).parents.add(this);
         return module;
     }
 
@@ -213,6 +301,22 @@ public abstract class Module {
     }
 
     // ------------------------------------------------------------------ helpers for subclasses
+
+    /**
+     * Backward through {@code modules} in the order given (the reverse of their forward order), each
+     * receiving the gradient the previous one returned; returns the last one's input gradient. The
+     * gradients passed between them have no other reader, so each is released as soon as the next
+     * module has used it (unless it returned a view of it); {@code dy} itself is left to the caller.
+     */
+    protected final Tensor backwardThrough(Tensor dy, Module... modules) {
+        Tensor d = dy;
+        for (Module m : modules) {
+            Tensor dx = m.backward(d);
+            if (d.storage() != dy.storage() && d.storage() != dx.storage() && !hooksMayKeepTensors()) d.backend().release(d);
+            d = dx;
+        }
+        return d;
+    }
 
     /** Throws an error naming this layer, the expected and the actual shape. */
     protected void checkInput(Tensor x, boolean ok, String expected) {

@@ -7,6 +7,16 @@ import org.resnet4j.core.Tensor;
  * {@link Module#addHook}; the tensors passed are the module's own and must not be modified.
  */
 public interface ModuleHook {
+    /**
+     * Whether this hook may hold on to a tensor it was shown after the call returns. While such a hook
+     * is attached, the modules it observes do not {@linkplain org.resnet4j.core.Backend#release release}
+     * their intermediate tensors for reuse (see {@link Module}), so the held tensors stay valid. A hook
+     * that only reads them during the call (statistics, checks) returns false and costs no memory.
+     */
+    default boolean keepsTensors() {
+        return true;
+    }
+
     /** After {@code module.forward}: its output. */
     default void afterForward(String path, Module module, Tensor output) {}
 

@@ -42,8 +42,9 @@ public class Sequential extends Module {
 
     @Override
     protected Tensor backwardImpl(Tensor dy) {
-        for (int i = layers.size() - 1; i >= 0; i--) dy = layers.get(i).backward(dy);
-        return dy;
+        Module[] reverse = new Module[layers.size()];
+        for (int i = 0; i < reverse.length; i++) reverse[i] = layers.get(reverse.length - 1 - i);
+        return backwardThrough(dy, reverse);
     }
 
     @Override

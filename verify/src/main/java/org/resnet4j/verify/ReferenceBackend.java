@@ -39,11 +39,20 @@ public final class ReferenceBackend implements Backend {
 
     /** The backing array of a tensor of this backend (no copy). */
     public static double[] data(Tensor t) {
+        double[] d = storage(t).data;
+        if (d == null) {
+            throw new IllegalStateException("tensor " + t + " was released and cannot be used; a model releases its intermediate"
+                    + " activations at its next forward and its intermediate gradients when backward is done with them");
+        }
+        return d;
+    }
+
+    private static ReferenceStorage storage(Tensor t) {
         if (!(t.storage() instanceof ReferenceStorage s)) {
             throw new IllegalArgumentException("tensor " + t + " does not belong to the reference-f64 backend; move it with "
                     + "ReferenceBackend.get().fromDoubles(t.toDoubles(), t.shape()) first");
         }
-        return s.data;
+        return s;
     }
 
     /** Wraps an existing array without copying (the caller gives up ownership). */
@@ -63,6 +72,25 @@ public final class ReferenceBackend implements Backend {
         long n = Shape.numel(shape);
         if (n > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("tensor " + Shape.str(shape) + " is too large for one array");
         return wrap(new double[(int) n], shape);
+    }
+
+    /** NaN-filled: a kernel that leaves part of an output it should overwrite shows NaN in the oracle. */
+    @Override
+    public Tensor empty(int... shape) {
+        Tensor t = zeros(shape);
+        java.util.Arrays.fill(data(t), Double.NaN);
+        return t;
+    }
+
+    /** Marks t released (later uses fail); the array is left to the garbage collector. */
+    @Override
+    public void release(Tensor t) {
+        storage(t).data = null;
+    }
+
+    @Override
+    public boolean isReleased(Tensor t) {
+        return storage(t).data == null;
     }
 
     @Override

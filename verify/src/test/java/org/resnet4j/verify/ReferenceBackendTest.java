@@ -104,4 +104,16 @@ class ReferenceBackendTest {
         assertThat(c.describe()).contains("actual 0.5").contains("expected 0");
         assertThat(Compare.normwise(new double[] {1.1, 0}, new double[] {1, 0})).isCloseTo(0.1, org.assertj.core.data.Offset.offset(1e-12));
     }
+
+    @Test
+    void emptyIsNanAndAReleasedTensorFailsWhenUsedAgain() {
+        ReferenceBackend ref = ReferenceBackend.get();
+        assertThat(ref.empty(2, 2).toDoubles()).as("a kernel that leaves part of its output shows NaN").containsOnly(Double.NaN);
+        Tensor t = ref.fromDoubles(new double[] {1, 2, 3}, 3);
+        ref.release(t);
+        assertThat(ref.isReleased(t)).isTrue();
+        assertThatThrownBy(t::toDoubles).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("Tensor(3,)").hasMessageContaining("was released");
+        ref.release(t);
+    }
 }

@@ -40,11 +40,21 @@ public final class CpuBackend implements Backend {
         return DType.FLOAT32;
     }
 
-    static float[] data(Tensor t) {
+    private static CpuStorage storage(Tensor t) {
         if (!(t.storage() instanceof CpuStorage s) || s.backend() != INSTANCE) {
             throw new IllegalArgumentException("tensor " + t + " does not belong to the cpu backend; move it with toFloats()/fromFloats() first");
         }
-        return s.data;
+        return s;
+    }
+
+    static float[] data(Tensor t) {
+        float[] a = storage(t).dataOrNull();
+        if (a == null) {
+            throw new IllegalStateException("tensor " + t + " was released (its memory now belongs to another tensor) and cannot be used;"
+                    + " a model releases its intermediate gradients when backward is done with them and its intermediate"
+                    + " activations at its next forward (see Module): copy a tensor (toFloats) to keep it");
+        }
+        return a;
     }
 
     /** Wraps an existing array without copying (the caller gives up ownership). */
@@ -54,11 +64,87 @@ public final class CpuBackend implements Backend {
 
     // ------------------------------------------------------------------ memory
 
-    @Override
-    public Tensor zeros(int... shape) {
+    /**
+     * Released arrays waiting to be reused. Capacity: system property {@code resnet4j.cpu.poolBytes},
+     * by default half the maximum heap, which holds a whole training step of the models here.
+     */
+    private final ArrayPool pool = new ArrayPool(Long.getLong("resnet4j.cpu.poolBytes", Runtime.getRuntime().maxMemory() / 2));
+    private volatile boolean recycling = !"false".equals(System.getProperty("resnet4j.cpu.recycle"));
+    private volatile boolean nanFillEmpty = Boolean.getBoolean("resnet4j.cpu.nanFillEmpty");
+
+    /**
+     * Whether released tensors give their arrays to later allocations (default on; system property
+     * {@code resnet4j.cpu.recycle=false} turns it off). Off, {@link #release} still marks tensors as
+     * released, so a use after release fails the same way, and their arrays are left to the garbage
+     * collector. Turning it off empties the pool.
+     */
+    public void setRecycling(boolean on) {
+        recycling = on;
+        if (!on) pool.evictDownTo(0);
+    }
+
+    public boolean isRecycling() {
+        return recycling;
+    }
+
+    /**
+     * For tests and debugging: {@link #empty} fills its tensors with NaN (system property
+     * {@code resnet4j.cpu.nanFillEmpty=true}), so an output that a kernel does not overwrite in full
+     * shows up as NaN instead of as stale values.
+     */
+    public void setNanFillEmpty(boolean on) {
+        nanFillEmpty = on;
+    }
+
+    /** Bytes held by released arrays waiting for reuse. */
+    public long pooledBytes() {
+        return pool.pooledBytes();
+    }
+
+    /** Limits the bytes kept for reuse (dropping the least recently used lengths beyond it); 0 keeps none. */
+    public void setPoolCapacityBytes(long bytes) {
+        pool.setCapacityBytes(bytes);
+    }
+
+    /** Drops every pooled array, e.g. after training, before a long phase that needs none of them. */
+    public void trimPool() {
+        pool.evictDownTo(0);
+    }
+
+    private float[] allocate(int[] shape, boolean zero) {
         long n = Shape.numel(shape);
         if (n > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("tensor " + Shape.str(shape) + " is too large for one array");
-        return wrap(new float[(int) n], shape);
+        float[] a = recycling ? pool.take((int) n) : null;
+        if (a == null) {
+            a = new float[(int) n];  // the JVM zeroes it
+            if (!zero && nanFillEmpty) java.util.Arrays.fill(a, Float.NaN);
+        } else if (zero || nanFillEmpty) {
+            float v = zero ? 0f : Float.NaN;
+            float[] arr = a;
+            chunked(arr.length, (from, to) -> java.util.Arrays.fill(arr, from, to, v));
+        }
+        return a;
+    }
+
+    @Override
+    public Tensor zeros(int... shape) {
+        return wrap(allocate(shape, true), shape);
+    }
+
+    @Override
+    public Tensor empty(int... shape) {
+        return wrap(allocate(shape, false), shape);
+    }
+
+    @Override
+    public void release(Tensor t) {
+        float[] a = storage(t).detach();
+        if (a != null && recycling) pool.give(a);
+    }
+
+    @Override
+    public boolean isReleased(Tensor t) {
+        return storage(t).isReleased();
     }
 
     @Override

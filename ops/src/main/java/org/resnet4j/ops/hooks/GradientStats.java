@@ -21,6 +21,12 @@ import org.resnet4j.ops.Parameter;
  * the module's backward, i.e. as accumulated so far (as PyTorch's .grad).
  */
 public final class GradientStats implements ModuleHook {
+    /** Reduces each tensor during the call and keeps only numbers. */
+    @Override
+    public boolean keepsTensors() {
+        return false;
+    }
+
 
     /** One module in one step. Fields are null when that pass did not run (e.g. eval forward only). */
     public record ModuleStats(long step, String path, String module, TensorStats output, TensorStats gradOutput,

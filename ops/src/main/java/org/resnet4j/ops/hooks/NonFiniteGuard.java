@@ -12,6 +12,12 @@ import org.resnet4j.ops.Parameter;
  * report before their parents, so the finding names the innermost layer. Costs one count per tensor.
  */
 public final class NonFiniteGuard implements ModuleHook {
+    /** Reduces each tensor during the call and keeps only numbers. */
+    @Override
+    public boolean keepsTensors() {
+        return false;
+    }
+
 
     /** Where the first non-finite values were seen. */
     public record Finding(String path, String module, String where, long nonFinite, long total) {

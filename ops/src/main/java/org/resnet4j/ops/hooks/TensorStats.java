@@ -12,9 +12,10 @@ public record TensorStats(long count, double l2Norm, double meanAbs, double maxA
         long n = t.numel();
         if (n == 0) return new TensorStats(0, 0, 0, 0);
         // sum |x| = 2 * sum(max(x, 0)) - sum(x): Backend has no abs-sum kernel, relu is exact
-        Tensor pos = be.zeros(t.shape());
+        Tensor pos = be.empty(t.shape());
         be.relu(t, pos);
         double sumAbs = 2 * be.sum(pos) - be.sum(t);
+        be.release(pos); // a scratch tensor: its memory goes back to the backend for the next one
         return new TensorStats(n, Math.sqrt(be.sumOfSquares(t)), sumAbs / n, be.maxAbs(t));
     }
 }

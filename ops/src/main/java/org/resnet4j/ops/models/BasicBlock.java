@@ -26,7 +26,7 @@ public final class BasicBlock extends Module {
     private final BatchNorm2d bn2;
     private final Module downsample; // null: identity shortcut
     private final boolean residual;
-    private final ResidualSum sum = new ResidualSum();
+    private final ResidualSum sum = new ResidualSum(true); // out += shortcut over bn2's output, as torchvision
     // torchvision applies its one relu module twice; ours keeps each output for backward, so the
     // ReLU after the sum is a second module (it has no state in the state_dict).
     private final ReLU reluOut;
@@ -49,11 +49,11 @@ public final class BasicBlock extends Module {
         this.residual = residual;
         conv1 = registerModule("conv1", new Conv2d(inplanes, planes, 3, stride, 1, 1, 1, false));
         bn1 = registerModule("bn1", new BatchNorm2d(planes));
-        relu = registerModule("relu", new ReLU());
+        relu = registerModule("relu", new ReLU(true));     // over bn1's output, as torchvision
         conv2 = registerModule("conv2", new Conv2d(planes, planes, 3, 1, 1, 1, 1, false));
         bn2 = registerModule("bn2", new BatchNorm2d(planes));
         this.downsample = downsample == null ? null : registerModule("downsample", downsample);
-        reluOut = registerModule("relu_out", new ReLU());
+        reluOut = registerModule("relu_out", new ReLU(true)); // over the sum (or bn2's output in a plain block)
     }
 
     /** The last BatchNorm of the main branch (zero_init_residual sets its weight to 0). */

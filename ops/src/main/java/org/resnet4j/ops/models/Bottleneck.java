@@ -22,8 +22,9 @@ public final class Bottleneck extends Module {
     private final Conv2d conv1, conv2, conv3;
     private final BatchNorm2d bn1, bn2, bn3;
     private final ReLU relu, relu2, reluOut; // torchvision reuses one relu three times; ours keep their outputs
+    // in place, as torchvision: each relu overwrites a BatchNorm's output, the sum overwrites bn3's output
     private final Module downsample;         // null: identity shortcut
-    private final ResidualSum sum = new ResidualSum();
+    private final ResidualSum sum = new ResidualSum(true);
 
     public Bottleneck(int inplanes, int planes, int stride, Module downsample, int groups, int baseWidth, int dilation) {
         int width = (int) (planes * (baseWidth / 64.0)) * groups;
@@ -33,10 +34,10 @@ public final class Bottleneck extends Module {
         bn2 = registerModule("bn2", new BatchNorm2d(width));
         conv3 = registerModule("conv3", new Conv2d(width, planes * EXPANSION, 1, 1, 0, 1, 1, false));
         bn3 = registerModule("bn3", new BatchNorm2d(planes * EXPANSION));
-        relu = registerModule("relu", new ReLU());
-        relu2 = registerModule("relu2", new ReLU());
+        relu = registerModule("relu", new ReLU(true));
+        relu2 = registerModule("relu2", new ReLU(true));
         this.downsample = downsample == null ? null : registerModule("downsample", downsample);
-        reluOut = registerModule("relu_out", new ReLU());
+        reluOut = registerModule("relu_out", new ReLU(true));
     }
 
     public BatchNorm2d lastBn() {
@@ -57,9 +58,8 @@ public final class Bottleneck extends Module {
         Tensor dSum = reluOut.backward(dy);
         // The split: the gradient of the sum goes, unchanged, into the main branch AND the shortcut.
         ResidualSum.BranchGrads g = sum.backward(dSum);
-        Tensor d = conv3.backward(bn3.backward(g.main()));                     // (N, width, H/s, W/s)
-        d = conv2.backward(bn2.backward(relu2.backward(d)));                   // (N, width, H, W)
-        Tensor dxMain = conv1.backward(bn1.backward(relu.backward(d)));        // (N, inplanes, H, W)
+        // conv1 <- bn1 <- relu <- conv2 <- bn2 <- relu2 <- conv3 <- bn3   // (N, width, H/s, W/s), (N, width, H, W)
+        Tensor dxMain = backwardThrough(g.main(), bn3, conv3, relu2, bn2, conv2, relu, bn1, conv1); // (N, inplanes, H, W)
         Tensor dxShortcut = downsample == null ? g.shortcut() : downsample.backward(g.shortcut());
         Tensor dx = Residuals.addBranchGradients(dxMain, dxShortcut);           // dx: (N, inplanes, H, W)
         reportResidualBackward(dSum, dxMain, dxShortcut, dx);                  // for gradient-flow hooks

@@ -35,8 +35,9 @@ public class Chain extends Module {
     @Override
     protected Tensor backwardImpl(Tensor dy) {
         Module[] order = children().values().toArray(new Module[0]);
-        for (int i = order.length - 1; i >= 0; i--) dy = order[i].backward(dy);
-        return dy;
+        Module[] reverse = new Module[order.length];
+        for (int i = 0; i < order.length; i++) reverse[i] = order[order.length - 1 - i];
+        return backwardThrough(dy, reverse);
     }
 
     @Override

@@ -36,7 +36,7 @@ public final class ResNet extends Chain implements HasClassifierHead {
         boolean[] dilate = o.replaceStrideWithDilation();
         add("conv1", new Conv2d(o.inChannelsOr(3), 64, 7, 2, 3, 1, 1, false));
         add("bn1", new BatchNorm2d(64));
-        add("relu", new ReLU());
+        add("relu", new ReLU(true)); // over bn1's output, as torchvision
         add("maxpool", new MaxPool2d(3, 2, 1));
         add("layer1", makeLayer(64, layers[0], 1, false));
         add("layer2", makeLayer(128, layers[1], 2, dilate[0]));

@@ -12,7 +12,7 @@ final class Residuals {
      * modified, because hooks may still hold them).
      */
     static Tensor addBranchGradients(Tensor dxMain, Tensor dxShortcut) {
-        Tensor dx = dxMain.backend().zeros(dxMain.shape());                   // dx: (N, C_in, H, W)
+        Tensor dx = dxMain.backend().empty(dxMain.shape());                   // dx: (N, C_in, H, W), overwritten
         dxMain.backend().add(dxMain, dxShortcut, dx);
         return dx;
     }

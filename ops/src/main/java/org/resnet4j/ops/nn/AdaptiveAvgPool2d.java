@@ -27,7 +27,7 @@ public final class AdaptiveAvgPool2d extends Module {
     @Override
     protected Tensor forwardImpl(Tensor x) {
         checkInput(x, x.rank() == 4, "(N, C, H, W)");
-        Tensor y = x.backend().zeros(x.dim(0), x.dim(1), outH, outW);        // y: (N, C, OH, OW)
+        Tensor y = x.backend().empty(x.dim(0), x.dim(1), outH, outW);        // y: (N, C, OH, OW), overwritten
         x.backend().adaptiveAvgPool2dForward(x, y);
         this.inputShape = x.shape();
         return y;
@@ -38,7 +38,7 @@ public final class AdaptiveAvgPool2d extends Module {
     protected Tensor backwardImpl(Tensor dy) {
         Checks.forwardDone(describe(), inputShape);
         Checks.gradShape(describe(), dy, new int[] {inputShape[0], inputShape[1], outH, outW});
-        Tensor dx = dy.backend().zeros(inputShape);                            // dx: (N, C, H, W)
+        Tensor dx = dy.backend().empty(inputShape);                            // dx: (N, C, H, W), overwritten
         dy.backend().adaptiveAvgPool2dBackward(dy, dx);
         return dx;
     }

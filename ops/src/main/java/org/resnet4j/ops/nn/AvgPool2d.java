@@ -46,7 +46,7 @@ public final class AvgPool2d extends Module {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(describe() + " cannot take input " + Shape.str(x.shape()) + ": " + e.getMessage(), e);
         }
-        Tensor y = x.backend().zeros(g.outputShape());                        // y: (N, C, OH, OW)
+        Tensor y = x.backend().empty(g.outputShape());                        // y: (N, C, OH, OW), overwritten
         x.backend().avgPool2dForward(x, g, y);
         this.geom = g;
         return y;
@@ -57,7 +57,7 @@ public final class AvgPool2d extends Module {
     protected Tensor backwardImpl(Tensor dy) {
         Checks.forwardDone(describe(), geom);
         Checks.gradShape(describe(), dy, geom.outputShape());
-        Tensor dx = dy.backend().zeros(geom.inputShape());                     // dx: (N, C, H, W)
+        Tensor dx = dy.backend().empty(geom.inputShape());                     // dx: (N, C, H, W), overwritten
         dy.backend().avgPool2dBackward(dy, geom, dx);
         return dx;
     }

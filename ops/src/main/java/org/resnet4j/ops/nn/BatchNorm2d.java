@@ -112,7 +112,7 @@ public final class BatchNorm2d extends Module {
     protected Tensor forwardImpl(Tensor x) {
         checkShape(x);
         Backend be = x.backend();
-        Tensor y = be.zeros(x.shape());                                       // y: (N, C, H, W)
+        Tensor y = be.empty(x.shape());                                       // y: (N, C, H, W), overwritten
         Tensor gamma = weight == null ? null : weight.data(), beta = bias == null ? null : bias.data();
         usedBatchStats = training || !trackRunningStats;
         if (usedBatchStats) {
@@ -151,7 +151,7 @@ public final class BatchNorm2d extends Module {
         Checks.forwardDone(describe(), x);
         Checks.gradShape(describe(), dy, x.shape());
         Backend be = dy.backend();
-        Tensor dx = be.zeros(x.shape());                                       // dx: (N, C, H, W)
+        Tensor dx = be.empty(x.shape());                                       // dx: (N, C, H, W), overwritten
         Tensor gamma = weight == null ? null : weight.data();
         Tensor dGamma = weight != null && weight.requiresGrad() ? weight.grad() : null; // (C)
         Tensor dBeta = bias != null && bias.requiresGrad() ? bias.grad() : null;         // (C)

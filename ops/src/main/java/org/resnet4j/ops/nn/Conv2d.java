@@ -91,7 +91,7 @@ public final class Conv2d extends Module {
     protected Tensor forwardImpl(Tensor x) {
         ConvGeometry g = geometryFor(x.shape());
         Checks.sameBackend(describe(), x, weight);
-        Tensor y = x.backend().zeros(g.outputShape());                         // y: (N, out, OH, OW)
+        Tensor y = x.backend().empty(g.outputShape());                         // y: (N, out, OH, OW), overwritten
         x.backend().conv2dForward(x, weight.data(), bias == null ? null : bias.data(), g, y);
         this.x = x;
         this.geom = g;
@@ -104,7 +104,7 @@ public final class Conv2d extends Module {
         Checks.forwardDone(describe(), x);
         Checks.gradShape(describe(), dy, geom.outputShape());
         Backend be = dy.backend();
-        Tensor dx = be.zeros(geom.inputShape());                               // dx: (N, in, H, W)
+        Tensor dx = be.empty(geom.inputShape());                               // dx: (N, in, H, W), overwritten
         be.conv2dBackwardInput(dy, weight.data(), geom, dx);
         if (weight.requiresGrad()) be.conv2dBackwardWeight(dy, x, geom, weight.grad()); // dw: (out, in/groups, kH, kW)
         if (bias != null && bias.requiresGrad()) be.sumPerChannelAccumulate(dy, bias.grad()); // db: (out)

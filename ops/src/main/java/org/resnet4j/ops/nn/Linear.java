@@ -56,7 +56,7 @@ public final class Linear extends Module {
         Checks.sameBackend(describe(), x, weight);
         Backend be = x.backend();
         int n = x.dim(0);
-        Tensor y = be.zeros(n, outFeatures);                                   // y: (N, out)
+        Tensor y = be.empty(n, outFeatures);                                   // y: (N, out), overwritten (beta = 0)
         be.gemm(false, true, n, outFeatures, inFeatures, 1.0, x, 0, inFeatures, weight.data(), 0, inFeatures, 0.0, y, 0, outFeatures);
         if (bias != null) be.addChannelBias(y, bias.data());
         this.x = x;
@@ -70,7 +70,7 @@ public final class Linear extends Module {
         int n = x.dim(0);
         Checks.gradShape(describe(), dy, new int[] {n, outFeatures});
         Backend be = dy.backend();
-        Tensor dx = be.zeros(n, inFeatures);                                   // dx: (N, in)
+        Tensor dx = be.empty(n, inFeatures);                                   // dx: (N, in), overwritten (beta = 0)
         be.gemm(false, false, n, inFeatures, outFeatures, 1.0, dy, 0, outFeatures, weight.data(), 0, inFeatures, 0.0, dx, 0, inFeatures);
         if (weight.requiresGrad()) {
             // beta = 1: the product is added to what the gradient already holds

@@ -51,7 +51,7 @@ public final class MaxPool2d extends Module {
     @Override
     protected Tensor forwardImpl(Tensor x) {
         PoolGeometry g = geometryFor(x);
-        Tensor y = x.backend().zeros(g.outputShape());                        // y: (N, C, OH, OW)
+        Tensor y = x.backend().empty(g.outputShape());                        // y: (N, C, OH, OW), overwritten
         x.backend().maxPool2dForward(x, g, y);
         this.x = x;
         this.geom = g;
@@ -63,7 +63,7 @@ public final class MaxPool2d extends Module {
     protected Tensor backwardImpl(Tensor dy) {
         Checks.forwardDone(describe(), x);
         Checks.gradShape(describe(), dy, geom.outputShape());
-        Tensor dx = dy.backend().zeros(geom.inputShape());                     // dx: (N, C, H, W)
+        Tensor dx = dy.backend().empty(geom.inputShape());                     // dx: (N, C, H, W), overwritten
         dy.backend().maxPool2dBackward(dy, x, geom, dx);
         return dx;
     }

@@ -12,7 +12,21 @@ public final class ResidualSum {
     /** The gradients the sum sends into its two inputs. */
     public record BranchGrads(Tensor main, Tensor shortcut) {}
 
+    private final boolean inplace;
     private int[] outputShape;
+
+    public ResidualSum() {
+        this(false);
+    }
+
+    /**
+     * With {@code inplace} the sum is written over the main branch's output, as torchvision's
+     * {@code out += identity}: only when nothing reads that output afterwards (a BatchNorm2d's, whose
+     * backward needs its input, not its output).
+     */
+    public ResidualSum(boolean inplace) {
+        this.inplace = inplace;
+    }
 
     // out (N, C, H, W) = main (N, C, H, W) + shortcut (N, C, H, W)
     public Tensor forward(Tensor mainBranch, Tensor shortcut) {
@@ -22,7 +36,7 @@ public final class ResidualSum {
                     + "; they must match (a shortcut that changes channels or stride needs a downsample)");
         }
         Checks.sameBackend("ResidualSum", "the shortcut", mainBranch, shortcut);
-        Tensor out = mainBranch.backend().zeros(mainBranch.shape());
+        Tensor out = inplace ? mainBranch : mainBranch.backend().empty(mainBranch.shape()); // out: (N, C, H, W), overwritten
         mainBranch.backend().add(mainBranch, shortcut, out);
         outputShape = out.shape();
         return out;
@@ -38,6 +52,6 @@ public final class ResidualSum {
 
     @Override
     public String toString() {
-        return "ResidualSum()";
+        return inplace ? "ResidualSum(inplace=True)" : "ResidualSum()";
     }
 }
