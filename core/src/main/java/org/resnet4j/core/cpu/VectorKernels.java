@@ -97,7 +97,8 @@ final class VectorKernels extends Kernels {
     /**
      * The transpose of the 8 x 8 block whose row r is x[s_r .. s_r + 8): st[d + i*step + r] = x[s_r + i]
      * for i, r in [0, 8). Rows are stored in order i = 0..7, each as 8 lanes, so a step below 8 works when
-     * the lanes past the step may be overwritten by the next row (the caller's slack).
+     * the lanes past the step may be overwritten by the next row (the caller's slack). One method from loads
+     * to stores: vectors passed between methods that the JIT does not inline would be boxed.
      */
     private static void transpose8(float[] x, int s0, int s1, int s2, int s3, int s4, int s5, int s6, int s7,
                                    float[] st, int d, int step) {
@@ -105,11 +106,6 @@ final class VectorKernels extends Kernels {
         FloatVector r2 = FloatVector.fromArray(S, x, s2), r3 = FloatVector.fromArray(S, x, s3);
         FloatVector r4 = FloatVector.fromArray(S, x, s4), r5 = FloatVector.fromArray(S, x, s5);
         FloatVector r6 = FloatVector.fromArray(S, x, s6), r7 = FloatVector.fromArray(S, x, s7);
-        transpose8(r0, r1, r2, r3, r4, r5, r6, r7, st, d, step);
-    }
-
-    private static void transpose8(FloatVector r0, FloatVector r1, FloatVector r2, FloatVector r3, FloatVector r4,
-                                   FloatVector r5, FloatVector r6, FloatVector r7, float[] st, int d, int step) {
         FloatVector a0 = r0.blend(r1.rearrange(UP1), ODD1), a1 = r0.rearrange(DN1).blend(r1, ODD1);
         FloatVector a2 = r2.blend(r3.rearrange(UP1), ODD1), a3 = r2.rearrange(DN1).blend(r3, ODD1);
         FloatVector a4 = r4.blend(r5.rearrange(UP1), ODD1), a5 = r4.rearrange(DN1).blend(r5, ODD1);
@@ -134,12 +130,10 @@ final class VectorKernels extends Kernels {
      */
     private static void rowsToPanel(float[] a, int[] src, int cnt, float[] st, int d) {
         int s0 = src[0], s1 = src[1], s2 = src[2], s3 = src[3], s4 = src[4], s5 = src[5];
-        FloatVector zero = FloatVector.zero(S);
         int t = 0;
         for (; t + L <= cnt; t += L, d += L * MR) {
-            transpose8(FloatVector.fromArray(S, a, s0 + t), FloatVector.fromArray(S, a, s1 + t),
-                    FloatVector.fromArray(S, a, s2 + t), FloatVector.fromArray(S, a, s3 + t),
-                    FloatVector.fromArray(S, a, s4 + t), FloatVector.fromArray(S, a, s5 + t), zero, zero, st, d, MR);
+            // rows 6 and 7 repeat row 5: they fill lanes 6 and 7, which the next row's store overwrites
+            transpose8(a, s0 + t, s1 + t, s2 + t, s3 + t, s4 + t, s5 + t, s5 + t, s5 + t, st, d, MR);
         }
         for (; t < cnt; t++, d += MR) {
             st[d] = a[s0 + t];
