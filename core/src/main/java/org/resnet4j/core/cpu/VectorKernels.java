@@ -90,6 +90,7 @@ final class VectorKernels extends Kernels {
     private static final VectorShuffle<Float> DN2 = T8 ? VectorShuffle.fromValues(S, 2, 3, 2, 3, 6, 7, 6, 7) : null;
     private static final VectorShuffle<Float> UP4 = T8 ? VectorShuffle.fromValues(S, 0, 1, 2, 3, 0, 1, 2, 3) : null;
     private static final VectorShuffle<Float> DN4 = T8 ? VectorShuffle.fromValues(S, 4, 5, 6, 7, 4, 5, 6, 7) : null;
+    private static final VectorShuffle<Float> EVENS = T8 ? VectorShuffle.fromValues(S, 0, 2, 4, 6, 0, 2, 4, 6) : null;
     private static final VectorMask<Float> ODD1 = T8 ? VectorMask.fromLong(S, 0b10101010) : null;
     private static final VectorMask<Float> ODD2 = T8 ? VectorMask.fromLong(S, 0b11001100) : null;
     private static final VectorMask<Float> ODD4 = T8 ? VectorMask.fromLong(S, 0b11110000) : null;
@@ -102,10 +103,14 @@ final class VectorKernels extends Kernels {
      */
     private static void transpose8(float[] x, int s0, int s1, int s2, int s3, int s4, int s5, int s6, int s7,
                                    float[] st, int d, int step) {
-        FloatVector r0 = FloatVector.fromArray(S, x, s0), r1 = FloatVector.fromArray(S, x, s1);
-        FloatVector r2 = FloatVector.fromArray(S, x, s2), r3 = FloatVector.fromArray(S, x, s3);
-        FloatVector r4 = FloatVector.fromArray(S, x, s4), r5 = FloatVector.fromArray(S, x, s5);
-        FloatVector r6 = FloatVector.fromArray(S, x, s6), r7 = FloatVector.fromArray(S, x, s7);
+        transpose8(x, 1, s0, s1, s2, s3, s4, s5, s6, s7, st, d, step);
+    }
+
+    /** As above with row r = x[s_r + sw*i] for i in [0, 8), sw 1 or 2 (stride 2 reads 16 floats per row). */
+    private static void transpose8(float[] x, int sw, int s0, int s1, int s2, int s3, int s4, int s5, int s6, int s7,
+                                   float[] st, int d, int step) {
+        FloatVector r0 = row(x, s0, sw), r1 = row(x, s1, sw), r2 = row(x, s2, sw), r3 = row(x, s3, sw);
+        FloatVector r4 = row(x, s4, sw), r5 = row(x, s5, sw), r6 = row(x, s6, sw), r7 = row(x, s7, sw);
         FloatVector a0 = r0.blend(r1.rearrange(UP1), ODD1), a1 = r0.rearrange(DN1).blend(r1, ODD1);
         FloatVector a2 = r2.blend(r3.rearrange(UP1), ODD1), a3 = r2.rearrange(DN1).blend(r3, ODD1);
         FloatVector a4 = r4.blend(r5.rearrange(UP1), ODD1), a5 = r4.rearrange(DN1).blend(r5, ODD1);
@@ -122,6 +127,27 @@ final class VectorKernels extends Kernels {
         b1.rearrange(DN4).blend(b5, ODD4).intoArray(st, d + 5 * step);
         b2.rearrange(DN4).blend(b6, ODD4).intoArray(st, d + 6 * step);
         b3.rearrange(DN4).blend(b7, ODD4).intoArray(st, d + 7 * step);
+    }
+
+    /** x[s + sw*i] for i in [0, L): one load, or for sw = 2 the even lanes of two. Small enough to be inlined. */
+    private static FloatVector row(float[] x, int s, int sw) {
+        return sw == 1 ? FloatVector.fromArray(S, x, s) : evens(x, s);
+    }
+
+    /** x[s], x[s+2], ..., x[s+2L-2]: reads x[s .. s+2L). */
+    private static FloatVector evens(float[] x, int s) {
+        return FloatVector.fromArray(S, x, s).rearrange(EVENS)
+                .blend(FloatVector.fromArray(S, x, s + L).rearrange(EVENS), ODD4);
+    }
+
+    @Override
+    void copyEvens(float[] x, int src, MemorySegment dst, long d) {
+        if (!T8 || src + 2 * NR > x.length) {
+            super.copyEvens(x, src, dst, d);
+            return;
+        }
+        evens(x, src).intoMemorySegment(dst, d, NO);
+        evens(x, src + 2 * L).intoMemorySegment(dst, d + 4L * L, NO);
     }
 
     /**
@@ -251,14 +277,16 @@ final class VectorKernels extends Kernels {
     @Override
     void packBIm2colT(float[] x, int xBase, int imageStride, ConvGeometry g, int p0, int kc, int j0, int nc,
                       MemorySegment dst) {
-        if (!T8 || g.strideW() != 1) {
+        final int sw = g.strideW();
+        if (!T8 || sw > 2) {
             super.packBIm2colT(x, xBase, imageStride, g, p0, kc, j0, nc, dst);
             return;
         }
         final int hIn = g.h(), wIn = g.w(), ow = g.outW(), ohw = g.outH() * ow, kW = g.kW(), khw = g.kH() * kW;
         final int sh = g.strideH(), plane = hIn * wIn;
         // a 1x1, stride-1, unpadded kernel reads each image's planes as they are: a run may cross output rows
-        final boolean flat = khw == 1 && sh == 1 && g.padH() == 0 && g.padW() == 0 && ow == wIn && g.outH() == hIn;
+        final boolean flat = khw == 1 && sh == 1 && sw == 1 && g.padH() == 0 && g.padW() == 0 && ow == wIn
+                && g.outH() == hIn;
         float[] st = Workspace.get().stage(NR * kc);
         int[] chan = new int[NR], yOff = new int[NR], xOff = new int[NR], src = new int[NR];
         for (int jr = 0; jr < nc; jr += NR) {
@@ -279,22 +307,26 @@ final class VectorKernels extends Kernels {
                     // [lo, hi): the part of the run where all L columns read inside the image
                     int lo = 0, hi = live == L ? len : 0;
                     for (int l = h; l < h + live; l++) {
-                        int iy = oy * sh + yOff[l], ix0 = ox + xOff[l];
+                        int iy = oy * sh + yOff[l], ix0 = ox * sw + xOff[l];
                         if (flat) {
                             src[l] = img + chan[l] + pix;
                         } else if (iy < 0 || iy >= hIn) {
                             hi = 0;
                         } else {
                             src[l] = img + chan[l] + iy * wIn + ix0;
-                            lo = Math.max(lo, -ix0);
-                            hi = Math.min(hi, wIn - ix0);
+                            // t is inside when 0 <= ix0 + sw*t < wIn
+                            if (ix0 < 0) lo = Math.max(lo, (-ix0 + sw - 1) / sw);
+                            hi = Math.min(hi, (wIn - ix0 + sw - 1) / sw);
+                            // a stride-2 row load reads 2L floats: stay inside the array
+                            if (sw == 2) hi = Math.min(hi, Math.floorDiv(x.length - src[l] - 2 * L, 2) + L);
                         }
                     }
                     int t = lo;
                     if (hi - lo >= L) {
                         for (; t + L <= hi; t += L) {
-                            transpose8(x, src[h] + t, src[h + 1] + t, src[h + 2] + t, src[h + 3] + t, src[h + 4] + t,
-                                    src[h + 5] + t, src[h + 6] + t, src[h + 7] + t, st, (pp + t) * NR + h, NR);
+                            int o = sw * t;
+                            transpose8(x, sw, src[h] + o, src[h + 1] + o, src[h + 2] + o, src[h + 3] + o, src[h + 4] + o,
+                                    src[h + 5] + o, src[h + 6] + o, src[h + 7] + o, st, (pp + t) * NR + h, NR);
                         }
                     } else {
                         t = lo = 0;
@@ -308,9 +340,9 @@ final class VectorKernels extends Kernels {
                             strided(x, src[l], lo, st, d, NR);
                             strided(x, src[l] + t, len - t, st, d + t * NR, NR);
                         } else {
-                            int iy = oy * sh + yOff[l], ix0 = ox + xOff[l], base = img + chan[l];
-                            gatherRun(x, base, iy, ix0, 1, hIn, wIn, lo, st, d, NR);
-                            gatherRun(x, base, iy, ix0 + t, 1, hIn, wIn, len - t, st, d + t * NR, NR);
+                            int iy = oy * sh + yOff[l], ix0 = ox * sw + xOff[l], base = img + chan[l];
+                            gatherRun(x, base, iy, ix0, sw, hIn, wIn, lo, st, d, NR);
+                            gatherRun(x, base, iy, ix0 + sw * t, sw, hIn, wIn, len - t, st, d + t * NR, NR);
                         }
                     }
                 }

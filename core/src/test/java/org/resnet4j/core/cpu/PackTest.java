@@ -129,8 +129,12 @@ class PackTest {
                 new ConvGeometry(3, 3, 12, 21, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1),      // padded 3x3
                 new ConvGeometry(2, 4, 10, 19, 4, 3, 3, 2, 1, 1, 1, 1, 1, 1),      // stride 2 in y only
                 new ConvGeometry(2, 3, 23, 19, 8, 7, 7, 2, 2, 3, 3, 1, 1, 1),      // stem-like 7x7/2
+                new ConvGeometry(1, 3, 40, 40, 8, 7, 7, 2, 2, 3, 3, 1, 1, 1),      // 7x7/2, output rows wider than a panel
+                new ConvGeometry(2, 3, 13, 45, 4, 3, 3, 2, 2, 1, 1, 1, 1, 1),      // 3x3/2, wide rows, odd width
                 new ConvGeometry(2, 6, 10, 17, 4, 3, 2, 1, 1, 2, 1, 2, 1, 2),      // dilation, groups
                 new ConvGeometry(2, 9, 8, 8, 4, 1, 1, 2, 2, 0, 0, 1, 1, 1),        // 1x1 stride 2
+                new ConvGeometry(2, 17, 6, 38, 4, 1, 1, 2, 2, 0, 0, 1, 1, 1),      // 1x1 stride 2, wide rows
+                new ConvGeometry(1, 4, 5, 50, 4, 3, 3, 3, 3, 1, 1, 1, 1, 1),       // stride 3 (scalar path)
                 new ConvGeometry(1, 2, 4, 4, 3, 5, 3, 1, 1, 2, 0, 1, 1, 1));       // kernel larger than the input
     }
 
