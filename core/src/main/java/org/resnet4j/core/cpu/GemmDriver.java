@@ -68,11 +68,12 @@ final class GemmDriver {
         }
         int mr = kr.mr(), nr = kr.nr();
         int mPanels = (m + mr - 1) / mr, nPanels = (n + nr - 1) / nr;
-        // Split rows when there are enough: every task then packs only its own rows of A, and the cheap
-        // contiguous B packing is what gets repeated. Two tiles per thread balance the load.
+        // Split the longer side of C when there are enough panels: every task repacks the whole of the other
+        // operand, so the repeated packing is that of the smaller one (with m < n that is A: the weight gradient's
+        // dy, not its im2col^T, which is the larger and dearer B). Two tiles per thread balance the load.
         int want = 2 * threads;
         int nChunks, mChunks;
-        if (m > MC && mPanels >= want) {
+        if (m > MC && mPanels >= want && (m >= n || nPanels < want)) {
             nChunks = 1;
             mChunks = want;
         } else if (nPanels >= threads) {

@@ -26,9 +26,6 @@ final class VectorKernels extends Kernels {
     private static final ByteOrder NO = ByteOrder.nativeOrder();
     /** Float lanes add at most this many elements before the partial sum moves to a double. */
     private static final int BLOCK = 512;
-    /** Keeps the prefetching loads of {@link #macro} alive; never read. */
-    @SuppressWarnings("unused")
-    private int sink;
 
     @Override
     int mr() {
@@ -358,7 +355,6 @@ final class VectorKernels extends Kernels {
     void macro(int mc, int nc, int kc, MemorySegment a, MemorySegment b, float[] c, int offC, int ldc,
                float alpha, float beta, boolean first) {
         float[] acc = new float[MR * NR];
-        int touched = 0;
         boolean readC = !first || beta != 0f;
         FloatVector va = FloatVector.broadcast(S, alpha), vb = FloatVector.broadcast(S, first ? beta : 1f);
         for (int jr = 0; jr < nc; jr += NR) {
@@ -368,13 +364,6 @@ final class VectorKernels extends Kernels {
                 long ap = (long) ir * kc * 4;
                 int rows = Math.min(MR, mc - ir);
                 int ci = offC + ir * ldc + jr;
-                if (cols == NR) {
-                    // touch the C tile first: these loads miss while the FMAs below run (a software prefetch;
-                    // it pays for the write-only first pass too, whose stores would otherwise wait for the lines)
-                    for (int r = 0, at = ci; r < rows; r++, at += ldc) {
-                        touched += Float.floatToRawIntBits(c[at]) ^ Float.floatToRawIntBits(c[at + NR - 1]);
-                    }
-                }
                 if (cols == NR && rows == MR) {
                     // full tile: update C straight from the accumulator registers
                     tileDirect(kc, a, ap, b, bp, c, ci, ldc, readC, va, vb);
@@ -402,7 +391,6 @@ final class VectorKernels extends Kernels {
                 }
             }
         }
-        sink = touched;
     }
 
     /** acc (MR x NR) = packed A panel (kc x MR) times packed B panel (kc x NR), all in registers. */
