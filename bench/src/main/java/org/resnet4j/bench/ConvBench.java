@@ -20,8 +20,9 @@ import org.resnet4j.core.cpu.CpuBackend;
  * Conv2d on the CPU backend at ResNet shapes, N = 8, no bias. forward counts 2*N*Cout*P*Cin*k*k
  * FLOPs; forwardBackward runs forward, input gradient and weight gradient and counts three times that.
  * Cases: "3x3_64_64_56" (layer1 3x3), "1x1_256_64_56" (bottleneck reduce), "3x3_128_128_28" (layer2 3x3),
- * "7x7s2_3_64_224" (stem); and ResNet-20's CIFAR 3x3 convolutions at its training batch N = 128:
- * "r20_3x3_16_32" (16->16, 32x32), "r20_3x3_32_16" (32->32, 16x16), "r20_3x3_64_8" (64->64, 8x8).
+ * "7x7s2_3_64_224" (stem), ResNet-50's strided convolutions "3x3s2_128_128_56" (layer2's first 3x3) and
+ * "1x1s2_256_512_56" (layer2's downsample); and ResNet-20's CIFAR 3x3 convolutions at its training batch
+ * N = 128: "r20_3x3_16_32" (16->16, 32x32), "r20_3x3_32_16" (32->32, 16x16), "r20_3x3_64_8" (64->64, 8x8).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -30,8 +31,8 @@ import org.resnet4j.core.cpu.CpuBackend;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
 public class ConvBench {
-    @Param({"3x3_64_64_56", "1x1_256_64_56", "3x3_128_128_28", "7x7s2_3_64_224", "r20_3x3_16_32", "r20_3x3_32_16",
-            "r20_3x3_64_8"})
+    @Param({"3x3_64_64_56", "1x1_256_64_56", "3x3_128_128_28", "7x7s2_3_64_224", "3x3s2_128_128_56", "1x1s2_256_512_56",
+            "r20_3x3_16_32", "r20_3x3_32_16", "r20_3x3_64_8"})
     public String conv;
 
     private final CpuBackend cpu = CpuBackend.get();
@@ -47,6 +48,8 @@ public class ConvBench {
             case "r20_3x3_16_32" -> ConvGeometry.of(128, 16, 32, 32, 16, 3, 1, 1, 1, 1);
             case "r20_3x3_32_16" -> ConvGeometry.of(128, 32, 16, 16, 32, 3, 1, 1, 1, 1);
             case "r20_3x3_64_8" -> ConvGeometry.of(128, 64, 8, 8, 64, 3, 1, 1, 1, 1);
+            case "3x3s2_128_128_56" -> ConvGeometry.of(8, 128, 56, 56, 128, 3, 2, 1, 1, 1);
+            case "1x1s2_256_512_56" -> ConvGeometry.of(8, 256, 56, 56, 512, 1, 2, 0, 1, 1);
             default -> throw new IllegalArgumentException("unknown conv case " + name);
         };
     }

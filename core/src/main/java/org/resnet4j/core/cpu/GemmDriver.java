@@ -17,6 +17,11 @@ final class GemmDriver {
     static final int KC = Integer.getInteger("resnet4j.gemm.kc", 512);
     static final int MC = Integer.getInteger("resnet4j.gemm.mc", 72);
     static final int NC = Integer.getInteger("resnet4j.gemm.nc", 4096);
+    /**
+     * Largest packed A block (bytes) for which a task of at most MC rows packs A once per K block and then
+     * streams B one micro-panel at a time (see {@link #block}); about half of L2.
+     */
+    static final int A_RESIDENT = Integer.getInteger("resnet4j.gemm.aresident", 256 << 10);
     /** Below this many multiply-adds a product runs on the calling thread. */
     private static final long SERIAL_WORK = 1L << 17;
 
@@ -63,11 +68,12 @@ final class GemmDriver {
         }
         int mr = kr.mr(), nr = kr.nr();
         int mPanels = (m + mr - 1) / mr, nPanels = (n + nr - 1) / nr;
-        // Split rows when there are enough: every task then packs only its own rows of A, and the cheap
-        // contiguous B packing is what gets repeated. Two tiles per thread balance the load.
+        // Split the longer side of C when there are enough panels: every task repacks the whole of the other
+        // operand, so the repeated packing is that of the smaller one (with m < n that is A: the weight gradient's
+        // dy, not its im2col^T, which is the larger and dearer B). Two tiles per thread balance the load.
         int want = 2 * threads;
         int nChunks, mChunks;
-        if (m > MC && mPanels >= want) {
+        if (m > MC && mPanels >= want && (m >= n || nPanels < want)) {
             nChunks = 1;
             mChunks = want;
         } else if (nPanels >= threads) {
@@ -89,7 +95,15 @@ final class GemmDriver {
         });
     }
 
-    /** One task: rows [i0, i1) and columns [j0, j1) of C, all of K. */
+    /**
+     * One task: rows [i0, i1) and columns [j0, j1) of C, all of K.
+     *
+     * <p>When the task has at most MC rows and their A block fits in about half of L2, B is packed one
+     * micro-panel at a time right before the micro-kernels use it: the panel stays in L1 and the packed B
+     * never travels out to L3 and back (with few rows, each packed B float is used by only a few tiles, so
+     * that round trip costs about as much as the packing). Otherwise the BLIS order: a B block of NC columns,
+     * A blocks of MC rows. Either way every tile sums the same K blocks in the same order, so C is the same.
+     */
     static void block(Kernels kr, int i0, int i1, int j0, int j1, int k, float alpha, APacker ap, BPacker bp,
                       float beta, float[] c, int offC, int ldc) {
         int mr = kr.mr(), nr = kr.nr();
@@ -97,8 +111,27 @@ final class GemmDriver {
         // equal K blocks (e.g. 576 = 2 x 288, not 512 + 64): a shallow last block would cost a whole pass over C.
         // The cut depends on k only, never on the tiling, so every C element sums in the same order.
         int kcMax = (k + (k + KC - 1) / KC - 1) / ((k + KC - 1) / KC);
+        int rows = i1 - i0;
+        // (with more rows each B panel's column strip of C spans too many rows: measured slower)
+        if (rows <= MC && (long) roundUp(rows, mr) * kcMax * 4 <= A_RESIDENT) {
+            MemorySegment aBuf = ws.packA((long) roundUp(rows, mr) * kcMax);
+            MemorySegment bBuf = ws.packB((long) nr * kcMax);
+            for (int jc = j0; jc < j1; jc += NC) {
+                int ncb = Math.min(NC, j1 - jc);
+                for (int pc = 0; pc < k; pc += kcMax) {
+                    int kcb = Math.min(kcMax, k - pc);
+                    ap.pack(i0, rows, pc, kcb, aBuf);
+                    for (int jr = jc; jr < jc + ncb; jr += nr) {
+                        int cols = Math.min(nr, jc + ncb - jr);
+                        bp.pack(pc, kcb, jr, cols, bBuf);
+                        kr.macro(rows, cols, kcb, aBuf, bBuf, c, offC + i0 * ldc + jr, ldc, alpha, beta, pc == 0);
+                    }
+                }
+            }
+            return;
+        }
         int ncMax = Math.min(NC, j1 - j0);
-        int mcMax = Math.min(MC, i1 - i0);
+        int mcMax = Math.min(MC, rows);
         MemorySegment aBuf = ws.packA((long) roundUp(mcMax, mr) * kcMax);
         MemorySegment bBuf = ws.packB((long) roundUp(ncMax, nr) * kcMax);
         for (int jc = j0; jc < j1; jc += NC) {

@@ -139,6 +139,11 @@ class Kernels {
         for (int l = 0, nr = nr(); l < nr; l++) dst.set(F, d + 4L * l, x[src + l]);
     }
 
+    /** Copies x[src], x[src+2], ..., x[src+2*(nr()-1)] to dst at byte offset d. */
+    void copyEvens(float[] x, int src, MemorySegment dst, long d) {
+        for (int l = 0, nr = nr(); l < nr; l++) dst.set(F, d + 4L * l, x[src + 2 * l]);
+    }
+
     /**
      * Packs rows [p0, p0+kc) and columns [j0, j0+nc) of the im2col matrix of one image and group
      * without building it: row p = (c, ky, kx) of the kernel, column j = (oy, ox) of the output,
@@ -153,14 +158,16 @@ class Kernels {
             long panel = (long) jr * kc * 4;
             int jStart = j0 + jr, cols = Math.min(nr, nc - jr);
             int oyA = jStart / ow, oxA = jStart % ow;
-            boolean oneRun = cols == nr && sw == 1 && oxA + nr <= ow;
+            // the whole panel on one output row, at stride 1 or 2: one strided read per kernel position when inside
+            boolean oneRun = cols == nr && sw <= 2 && oxA + nr <= ow;
             int ci = p0 / khw, rem = p0 % khw, ky = rem / kW, kx = rem % kW;
             for (int pp = 0; pp < kc; pp++) {
                 long d = panel + 4L * pp * nr;
                 int base = xBase + ci * plane;
                 int iyA = oyA * sh - ph + ky * dh, ixA = oxA * sw - pw + kx * dw;
-                if (oneRun && iyA >= 0 && iyA < hIn && ixA >= 0 && ixA + nr <= wIn) {
-                    copyRow(x, base + iyA * wIn + ixA, dst, d);
+                if (oneRun && iyA >= 0 && iyA < hIn && ixA >= 0 && ixA + (nr - 1) * sw < wIn) {
+                    if (sw == 1) copyRow(x, base + iyA * wIn + ixA, dst, d);
+                    else copyEvens(x, base + iyA * wIn + ixA, dst, d);
                 } else {
                     int l = 0, oy = oyA, ox = oxA;
                     while (l < cols) {

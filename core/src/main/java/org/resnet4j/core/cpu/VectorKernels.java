@@ -6,7 +6,9 @@ import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
+import org.resnet4j.core.ConvGeometry;
 
 /**
  * The hot loops on the Vector API. Loaded only after {@link Simd} has checked that
@@ -24,9 +26,6 @@ final class VectorKernels extends Kernels {
     private static final ByteOrder NO = ByteOrder.nativeOrder();
     /** Float lanes add at most this many elements before the partial sum moves to a double. */
     private static final int BLOCK = 512;
-    /** Keeps the prefetching loads of {@link #macro} alive; never read. */
-    @SuppressWarnings("unused")
-    private int sink;
 
     @Override
     int mr() {
@@ -75,13 +74,287 @@ final class VectorKernels extends Kernels {
         super.packPaddedRow(xp, shift, off, cols, gap, dst, d);
     }
 
+    // ------------------------------------------------------------------ transposing packers
+
+    // Packing from a matrix whose packed dimension is its contiguous one is a transpose. An 8 x 8 block
+    // goes through registers in three stages of lane permutes and blends (stage k swaps the k-blocks off the
+    // diagonal), about four times faster than element-wise strided stores. Needs 8 lanes: other widths use the
+    // scalar packers.
+    private static final boolean T8 = L == 8;
+    private static final VectorShuffle<Float> UP1 = T8 ? VectorShuffle.fromValues(S, 0, 0, 2, 2, 4, 4, 6, 6) : null;
+    private static final VectorShuffle<Float> DN1 = T8 ? VectorShuffle.fromValues(S, 1, 1, 3, 3, 5, 5, 7, 7) : null;
+    private static final VectorShuffle<Float> UP2 = T8 ? VectorShuffle.fromValues(S, 0, 1, 0, 1, 4, 5, 4, 5) : null;
+    private static final VectorShuffle<Float> DN2 = T8 ? VectorShuffle.fromValues(S, 2, 3, 2, 3, 6, 7, 6, 7) : null;
+    private static final VectorShuffle<Float> UP4 = T8 ? VectorShuffle.fromValues(S, 0, 1, 2, 3, 0, 1, 2, 3) : null;
+    private static final VectorShuffle<Float> DN4 = T8 ? VectorShuffle.fromValues(S, 4, 5, 6, 7, 4, 5, 6, 7) : null;
+    private static final VectorShuffle<Float> EVENS = T8 ? VectorShuffle.fromValues(S, 0, 2, 4, 6, 0, 2, 4, 6) : null;
+    private static final VectorMask<Float> ODD1 = T8 ? VectorMask.fromLong(S, 0b10101010) : null;
+    private static final VectorMask<Float> ODD2 = T8 ? VectorMask.fromLong(S, 0b11001100) : null;
+    private static final VectorMask<Float> ODD4 = T8 ? VectorMask.fromLong(S, 0b11110000) : null;
+
+    /**
+     * The transpose of the 8 x 8 block whose row r is x[s_r .. s_r + 8): st[d + i*step + r] = x[s_r + i]
+     * for i, r in [0, 8). Rows are stored in order i = 0..7, each as 8 lanes, so a step below 8 works when
+     * the lanes past the step may be overwritten by the next row (the caller's slack). One method from loads
+     * to stores: vectors passed between methods that the JIT does not inline would be boxed.
+     */
+    private static void transpose8(float[] x, int s0, int s1, int s2, int s3, int s4, int s5, int s6, int s7,
+                                   float[] st, int d, int step) {
+        transpose8(x, 1, s0, s1, s2, s3, s4, s5, s6, s7, st, d, step);
+    }
+
+    /** As above with row r = x[s_r + sw*i] for i in [0, 8), sw 1 or 2 (stride 2 reads 16 floats per row). */
+    private static void transpose8(float[] x, int sw, int s0, int s1, int s2, int s3, int s4, int s5, int s6, int s7,
+                                   float[] st, int d, int step) {
+        FloatVector r0 = row(x, s0, sw), r1 = row(x, s1, sw), r2 = row(x, s2, sw), r3 = row(x, s3, sw);
+        FloatVector r4 = row(x, s4, sw), r5 = row(x, s5, sw), r6 = row(x, s6, sw), r7 = row(x, s7, sw);
+        FloatVector a0 = r0.blend(r1.rearrange(UP1), ODD1), a1 = r0.rearrange(DN1).blend(r1, ODD1);
+        FloatVector a2 = r2.blend(r3.rearrange(UP1), ODD1), a3 = r2.rearrange(DN1).blend(r3, ODD1);
+        FloatVector a4 = r4.blend(r5.rearrange(UP1), ODD1), a5 = r4.rearrange(DN1).blend(r5, ODD1);
+        FloatVector a6 = r6.blend(r7.rearrange(UP1), ODD1), a7 = r6.rearrange(DN1).blend(r7, ODD1);
+        FloatVector b0 = a0.blend(a2.rearrange(UP2), ODD2), b2 = a0.rearrange(DN2).blend(a2, ODD2);
+        FloatVector b1 = a1.blend(a3.rearrange(UP2), ODD2), b3 = a1.rearrange(DN2).blend(a3, ODD2);
+        FloatVector b4 = a4.blend(a6.rearrange(UP2), ODD2), b6 = a4.rearrange(DN2).blend(a6, ODD2);
+        FloatVector b5 = a5.blend(a7.rearrange(UP2), ODD2), b7 = a5.rearrange(DN2).blend(a7, ODD2);
+        b0.blend(b4.rearrange(UP4), ODD4).intoArray(st, d);
+        b1.blend(b5.rearrange(UP4), ODD4).intoArray(st, d + step);
+        b2.blend(b6.rearrange(UP4), ODD4).intoArray(st, d + 2 * step);
+        b3.blend(b7.rearrange(UP4), ODD4).intoArray(st, d + 3 * step);
+        b0.rearrange(DN4).blend(b4, ODD4).intoArray(st, d + 4 * step);
+        b1.rearrange(DN4).blend(b5, ODD4).intoArray(st, d + 5 * step);
+        b2.rearrange(DN4).blend(b6, ODD4).intoArray(st, d + 6 * step);
+        b3.rearrange(DN4).blend(b7, ODD4).intoArray(st, d + 7 * step);
+    }
+
+    /** x[s + sw*i] for i in [0, L): one load, or for sw = 2 the even lanes of two. Small enough to be inlined. */
+    private static FloatVector row(float[] x, int s, int sw) {
+        return sw == 1 ? FloatVector.fromArray(S, x, s) : evens(x, s);
+    }
+
+    /** x[s], x[s+2], ..., x[s+2L-2]: reads x[s .. s+2L). */
+    private static FloatVector evens(float[] x, int s) {
+        return FloatVector.fromArray(S, x, s).rearrange(EVENS)
+                .blend(FloatVector.fromArray(S, x, s + L).rearrange(EVENS), ODD4);
+    }
+
+    @Override
+    void copyEvens(float[] x, int src, MemorySegment dst, long d) {
+        if (!T8 || src + 2 * NR > x.length) {
+            super.copyEvens(x, src, dst, d);
+            return;
+        }
+        evens(x, src).intoMemorySegment(dst, d, NO);
+        evens(x, src + 2 * L).intoMemorySegment(dst, d + 4L * L, NO);
+    }
+
+    /**
+     * st[d + t*MR + r] = a[src[r] + t] for t in [0, cnt), r in [0, MR): MR rows into p-major panel order.
+     * Writes up to L - MR floats past the last row (st needs that slack; later rows overwrite them).
+     */
+    private static void rowsToPanel(float[] a, int[] src, int cnt, float[] st, int d) {
+        int s0 = src[0], s1 = src[1], s2 = src[2], s3 = src[3], s4 = src[4], s5 = src[5];
+        int t = 0;
+        for (; t + L <= cnt; t += L, d += L * MR) {
+            // rows 6 and 7 repeat row 5: they fill lanes 6 and 7, which the next row's store overwrites
+            transpose8(a, s0 + t, s1 + t, s2 + t, s3 + t, s4 + t, s5 + t, s5 + t, s5 + t, st, d, MR);
+        }
+        for (; t < cnt; t++, d += MR) {
+            st[d] = a[s0 + t];
+            st[d + 1] = a[s1 + t];
+            st[d + 2] = a[s2 + t];
+            st[d + 3] = a[s3 + t];
+            st[d + 4] = a[s4 + t];
+            st[d + 5] = a[s5 + t];
+        }
+    }
+
+    @Override
+    void packA(float[] a, int off, int lda, boolean trans, int i0, int mc, int p0, int kc, MemorySegment dst) {
+        if (!T8 || MR != 6) {
+            super.packA(a, off, lda, trans, i0, mc, p0, kc, dst);
+            return;
+        }
+        int size = roundUp(mc, MR) * kc;
+        float[] st = Workspace.get().stage(size + L);
+        int[] src = new int[MR];
+        for (int ir = 0; ir < mc; ir += MR) {
+            int panel = ir * kc, rows = Math.min(MR, mc - ir);
+            if (rows == MR && !trans) {
+                for (int r = 0; r < MR; r++) src[r] = off + (i0 + ir + r) * lda + p0;
+                rowsToPanel(a, src, kc, st, panel);
+            } else if (rows == MR) {
+                // A stored (k, m): each p is MR consecutive floats; one 8-lane copy per p, the last two lanes
+                // overwritten by the next p
+                int s = off + p0 * lda + i0 + ir, p = 0, d = panel;
+                for (int safe = a.length - L; p < kc && s <= safe; p++, s += lda, d += MR) {
+                    FloatVector.fromArray(S, a, s).intoArray(st, d);
+                }
+                for (; p < kc; p++, s += lda, d += MR) {
+                    for (int r = 0; r < MR; r++) st[d + r] = a[s + r];
+                }
+            } else {
+                for (int p = 0, d = panel; p < kc; p++) {
+                    for (int r = 0; r < MR; r++, d++) {
+                        int i = i0 + ir + r;
+                        st[d] = r >= rows ? 0f : trans ? a[off + (p0 + p) * lda + i] : a[off + i * lda + p0 + p];
+                    }
+                }
+            }
+        }
+        MemorySegment.copy(st, 0, dst, F, 0, size);
+    }
+
+    @Override
+    void packABatched(float[] a, int off, int lda, int len, int stride, int i0, int mc, int p0, int kc, MemorySegment dst) {
+        if (!T8 || MR != 6) {
+            super.packABatched(a, off, lda, len, stride, i0, mc, p0, kc, dst);
+            return;
+        }
+        int size = roundUp(mc, MR) * kc;
+        float[] st = Workspace.get().stage(size + L);
+        int[] src = new int[MR];
+        for (int ir = 0; ir < mc; ir += MR) {
+            int panel = ir * kc, rows = Math.min(MR, mc - ir);
+            int p = 0;
+            while (p < kc) {
+                int q = p0 + p, item = q / len, at = q % len, run = Math.min(kc - p, len - at);
+                for (int r = 0; r < MR; r++) src[r] = off + item * stride + (i0 + ir + Math.min(r, rows - 1)) * lda + at;
+                rowsToPanel(a, src, run, st, panel + p * MR);
+                if (rows < MR) {
+                    // a partial panel read its last row again for the missing ones: those lanes must be zero
+                    for (int t = 0, d = panel + p * MR; t < run; t++, d += MR) {
+                        for (int r = rows; r < MR; r++) st[d + r] = 0f;
+                    }
+                }
+                p += run;
+            }
+        }
+        MemorySegment.copy(st, 0, dst, F, 0, size);
+    }
+
+    @Override
+    void packB(float[] b, int off, int ldb, boolean trans, int p0, int kc, int j0, int nc, MemorySegment dst) {
+        if (!trans || !T8) {
+            super.packB(b, off, ldb, trans, p0, kc, j0, nc, dst);
+            return;
+        }
+        // B stored (n, k): NR rows of B, each contiguous in p, transposed into one panel
+        float[] st = Workspace.get().stage(NR * kc);
+        for (int jr = 0; jr < nc; jr += NR) {
+            int cols = Math.min(NR, nc - jr);
+            for (int h = 0; h < NR; h += L) {
+                int live = Math.max(0, Math.min(L, cols - h));
+                if (live == L) {
+                    int s = off + (j0 + jr + h) * ldb + p0, p = 0;
+                    for (; p + L <= kc; p += L, s += L) {
+                        transpose8(b, s, s + ldb, s + 2 * ldb, s + 3 * ldb, s + 4 * ldb, s + 5 * ldb, s + 6 * ldb,
+                                s + 7 * ldb, st, p * NR + h, NR);
+                    }
+                    for (int l = 0; l < L; l++) strided(b, s + l * ldb, kc - p, st, p * NR + h + l, NR);
+                } else {
+                    for (int l = 0; l < L; l++) {
+                        if (l < live) strided(b, off + (j0 + jr + h + l) * ldb + p0, kc, st, h + l, NR);
+                        else zeros(kc, st, h + l, NR);
+                    }
+                }
+            }
+            MemorySegment.copy(st, 0, dst, F, (long) jr * kc * 4, NR * kc);
+        }
+    }
+
+    /** st[d + t*step] = x[s + t] for t in [0, cnt). */
+    private static void strided(float[] x, int s, int cnt, float[] st, int d, int step) {
+        for (int t = 0; t < cnt; t++) st[d + t * step] = x[s + t];
+    }
+
+    private static void zeros(int cnt, float[] st, int d, int step) {
+        for (int t = 0; t < cnt; t++) st[d + t * step] = 0f;
+    }
+
+    @Override
+    void packBIm2colT(float[] x, int xBase, int imageStride, ConvGeometry g, int p0, int kc, int j0, int nc,
+                      MemorySegment dst) {
+        final int sw = g.strideW();
+        if (!T8 || sw > 2) {
+            super.packBIm2colT(x, xBase, imageStride, g, p0, kc, j0, nc, dst);
+            return;
+        }
+        final int hIn = g.h(), wIn = g.w(), ow = g.outW(), ohw = g.outH() * ow, kW = g.kW(), khw = g.kH() * kW;
+        final int sh = g.strideH(), plane = hIn * wIn;
+        // a 1x1, stride-1, unpadded kernel reads each image's planes as they are: a run may cross output rows
+        final boolean flat = khw == 1 && sh == 1 && sw == 1 && g.padH() == 0 && g.padW() == 0 && ow == wIn
+                && g.outH() == hIn;
+        float[] st = Workspace.get().stage(NR * kc);
+        int[] chan = new int[NR], yOff = new int[NR], xOff = new int[NR], src = new int[NR];
+        for (int jr = 0; jr < nc; jr += NR) {
+            int cols = Math.min(NR, nc - jr);
+            for (int l = 0; l < cols; l++) {
+                int j = j0 + jr + l, rem = j % khw;
+                chan[l] = (j / khw) * plane;
+                yOff[l] = (rem / kW) * g.dilationH() - g.padH();
+                xOff[l] = (rem % kW) * g.dilationW() - g.padW();
+            }
+            int pp = 0;
+            while (pp < kc) {
+                int q = p0 + pp, image = q / ohw, pix = q % ohw, oy = pix / ow, ox = pix % ow;
+                int len = Math.min(kc - pp, flat ? ohw - pix : ow - ox);
+                int img = xBase + image * imageStride;
+                for (int h = 0; h < NR; h += L) {
+                    int live = Math.max(0, Math.min(L, cols - h));
+                    // [lo, hi): the part of the run where all L columns read inside the image
+                    int lo = 0, hi = live == L ? len : 0;
+                    for (int l = h; l < h + live; l++) {
+                        int iy = oy * sh + yOff[l], ix0 = ox * sw + xOff[l];
+                        if (flat) {
+                            src[l] = img + chan[l] + pix;
+                        } else if (iy < 0 || iy >= hIn) {
+                            hi = 0;
+                        } else {
+                            src[l] = img + chan[l] + iy * wIn + ix0;
+                            // t is inside when 0 <= ix0 + sw*t < wIn
+                            if (ix0 < 0) lo = Math.max(lo, (-ix0 + sw - 1) / sw);
+                            hi = Math.min(hi, (wIn - ix0 + sw - 1) / sw);
+                            // a stride-2 row load reads 2L floats: stay inside the array
+                            if (sw == 2) hi = Math.min(hi, Math.floorDiv(x.length - src[l] - 2 * L, 2) + L);
+                        }
+                    }
+                    int t = lo;
+                    if (hi - lo >= L) {
+                        for (; t + L <= hi; t += L) {
+                            int o = sw * t;
+                            transpose8(x, sw, src[h] + o, src[h + 1] + o, src[h + 2] + o, src[h + 3] + o, src[h + 4] + o,
+                                    src[h + 5] + o, src[h + 6] + o, src[h + 7] + o, st, (pp + t) * NR + h, NR);
+                        }
+                    } else {
+                        t = lo = 0;
+                    }
+                    // what the blocks did not cover, [0, lo) and [t, len), element by element
+                    for (int l = h; l < h + L; l++) {
+                        int d = pp * NR + l;
+                        if (l >= h + live) {
+                            zeros(len, st, d, NR);
+                        } else if (flat) {
+                            strided(x, src[l], lo, st, d, NR);
+                            strided(x, src[l] + t, len - t, st, d + t * NR, NR);
+                        } else {
+                            int iy = oy * sh + yOff[l], ix0 = ox * sw + xOff[l], base = img + chan[l];
+                            gatherRun(x, base, iy, ix0, sw, hIn, wIn, lo, st, d, NR);
+                            gatherRun(x, base, iy, ix0 + sw * t, sw, hIn, wIn, len - t, st, d + t * NR, NR);
+                        }
+                    }
+                }
+                pp += len;
+            }
+            MemorySegment.copy(st, 0, dst, F, (long) jr * kc * 4, NR * kc);
+        }
+    }
+
     // ------------------------------------------------------------------ GEMM
 
     @Override
     void macro(int mc, int nc, int kc, MemorySegment a, MemorySegment b, float[] c, int offC, int ldc,
                float alpha, float beta, boolean first) {
         float[] acc = new float[MR * NR];
-        int touched = 0;
         boolean readC = !first || beta != 0f;
         FloatVector va = FloatVector.broadcast(S, alpha), vb = FloatVector.broadcast(S, first ? beta : 1f);
         for (int jr = 0; jr < nc; jr += NR) {
@@ -91,13 +364,6 @@ final class VectorKernels extends Kernels {
                 long ap = (long) ir * kc * 4;
                 int rows = Math.min(MR, mc - ir);
                 int ci = offC + ir * ldc + jr;
-                if (cols == NR) {
-                    // touch the C tile first: these loads miss while the FMAs below run (a software prefetch;
-                    // it pays for the write-only first pass too, whose stores would otherwise wait for the lines)
-                    for (int r = 0, at = ci; r < rows; r++, at += ldc) {
-                        touched += Float.floatToRawIntBits(c[at]) ^ Float.floatToRawIntBits(c[at + NR - 1]);
-                    }
-                }
                 if (cols == NR && rows == MR) {
                     // full tile: update C straight from the accumulator registers
                     tileDirect(kc, a, ap, b, bp, c, ci, ldc, readC, va, vb);
@@ -125,7 +391,6 @@ final class VectorKernels extends Kernels {
                 }
             }
         }
-        sink = touched;
     }
 
     /** acc (MR x NR) = packed A panel (kc x MR) times packed B panel (kc x NR), all in registers. */
