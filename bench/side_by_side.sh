@@ -53,9 +53,13 @@ env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=2 OMP_NUM_THRE
   "$PY" bench/side_by_side.py "$OUT/all.json"
 
 echo "peak resident memory, ResNet-50 training N=8 224x224, 3 steps (/usr/bin/time)..." >&2
-ours_kb=$(/usr/bin/time -f %M "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
-  -cp "$JAR:bench/target/lib/*" org.resnet4j.bench.TrainSteps resnet50 8 224 3 2>&1 >/dev/null | tail -n 1)
-theirs_kb=$(OMP_NUM_THREADS=2 /usr/bin/time -f %M "$PY" -c '
+peak_kb() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -n 1; }
+train_steps=(-cp "$JAR:bench/target/lib/*" org.resnet4j.bench.TrainSteps resnet50 8 224 3)
+java_cmd=("$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED)
+ours_default_kb=$(peak_kb "${java_cmd[@]}" "${train_steps[@]}")
+# shellcheck disable=SC2086  # RESNET4J_GC_OPTS is a list of options
+ours_launcher_kb=$(peak_kb "${java_cmd[@]}" $RESNET4J_GC_OPTS "${train_steps[@]}")
+theirs_kb=$(OMP_NUM_THREADS=2 peak_kb "$PY" -c '
 import torch, torchvision
 torch.set_num_threads(2)
 m = torchvision.models.resnet50(); m.train()
@@ -63,5 +67,11 @@ opt = torch.optim.SGD(m.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
 x = torch.randn(8, 3, 224, 224); y = torch.arange(8) % 10
 for _ in range(3):
     opt.zero_grad(); torch.nn.functional.cross_entropy(m(x), y).backward(); opt.step()
-' 2>&1 >/dev/null | tail -n 1)
-"$PY" -c 'import sys; o, t = int(sys.argv[1]), int(sys.argv[2]); print("%-34s %9.2f GB %9.2f GB  %-15s %6.2fx  (memory: lower is better, ours/theirs)" % ("peak RSS resnet50 train N=8", o / 2**20, t / 2**20, "PyTorch", o / t))' "$ours_kb" "$theirs_kb"
+')
+"$PY" - "$ours_launcher_kb" "$ours_default_kb" "$theirs_kb" "$RESNET4J_GC_OPTS" <<'PYEOF'
+import sys
+launcher, default, theirs, opts = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+for case, ours in (("peak RSS resnet50 train N=8", launcher), ("  same, JVM defaults (G1)", default)):
+    print("%-34s %9.2f GB %9.2f GB  %-15s %6.2fx  (memory: lower is better, ours/theirs)" % (case, ours / 2**20, theirs / 2**20, "PyTorch", ours / theirs))
+print("(ours as ./resnet4j runs it: %s; the second line without it)" % opts)
+PYEOF

@@ -12,10 +12,10 @@ import org.resnet4j.ops.optim.SGD;
  * memory with /usr/bin/time in bench/side_by_side.sh). Arguments: model batch side steps.
  *
  * <p>From the second step on, every output and gradient reuses the memory of a tensor released in
- * the step before (see {@code Module}), so the heap's live set stays flat. G1 still sizes the heap
- * 40% to 70% above it by default; the launcher {@code ./resnet4j} passes
- * {@code -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20}, which an application that trains with
- * resnet4j may want too (this measurement runs without them, as a plain {@code java} command).
+ * the step before (see {@code Module}), so the heap's live set stays flat. G1, the default collector,
+ * still sizes the heap 40% to 70% above it; the launcher {@code ./resnet4j} runs the serial collector
+ * ({@code RESNET4J_GC_OPTS} in scripts/jdk.sh), which keeps it close to the live set, and an application
+ * that trains with resnet4j may want it too. side_by_side.sh measures both.
  */
 public final class TrainSteps {
     private TrainSteps() {}
