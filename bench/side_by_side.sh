@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Side by side: our JMH benchmarks, then the same cases through numpy/OpenBLAS and PyTorch (2 threads),
-# in the same sitting, printed as one table (case, ours, theirs, ratio). About 10 minutes.
+# in the same sitting, printed as one table (case, ours, theirs, ratio). About 12 minutes.
 # Usage: bench/side_by_side.sh            (from anywhere; builds the bench jar if needed)
 #        JMH_ARGS="-i 5" bench/side_by_side.sh   (extra JMH options)
 set -euo pipefail
