@@ -94,8 +94,8 @@ public final class TrainingCheckpoint {
     /**
      * Restores model, optimizer, scheduler (may be null only if none was saved) and the global
      * RandomState; returns epoch, step and every saved random stream. The model and optimizer must be
-     * built as they were for the saved run; any difference is an error naming it, and nothing is
-     * restored partially on a model mismatch.
+     * built as they were for the saved run; any difference is an error naming it, and then nothing
+     * (model, optimizer, scheduler, random state) has been changed.
      */
     public static Progress load(Path file, Module model, Optimizer optimizer, LrScheduler scheduler) throws IOException {
         SafeTensors.Contents c = SafeTensors.read(file);
@@ -136,16 +136,19 @@ public final class TrainingCheckpoint {
         String type = require(file, meta, "optimizer.type");
         OptimizerState os = new OptimizerState(type, hyper, optimTensors, counters);
 
-        StateDict.load(model, modelTensors, StateDict.LoadOptions.STRICT, file.toString());
+        SchedulerState ss = scheduler == null ? null : new SchedulerState(savedScheduler,
+                parseInt(file, "scheduler.last_epoch", require(file, meta, "scheduler.last_epoch")),
+                parseDouble(file, "scheduler.base_lr", require(file, meta, "scheduler.base_lr")));
+        long epoch = parseLong(file, "epoch", require(file, meta, "epoch"));
+        long step = parseLong(file, "step", require(file, meta, "step"));
+        // every check before any change: a refused checkpoint leaves model, optimizer and scheduler as they were
+        optimizer.checkState(os);
+        if (scheduler != null) scheduler.checkState(ss);
+        StateDict.load(model, modelTensors, StateDict.LoadOptions.STRICT, file.toString()); // checks all keys before copying
         optimizer.loadState(os);
-        if (scheduler != null) {
-            scheduler.loadState(new SchedulerState(savedScheduler,
-                    parseInt(file, "scheduler.last_epoch", require(file, meta, "scheduler.last_epoch")),
-                    parseDouble(file, "scheduler.base_lr", require(file, meta, "scheduler.base_lr"))));
-        }
+        if (scheduler != null) scheduler.loadState(ss);
         RandomState.setState(rng.remove("global"));
-        return new Progress(parseLong(file, "epoch", require(file, meta, "epoch")),
-                parseLong(file, "step", require(file, meta, "step")), rng);
+        return new Progress(epoch, step, rng);
     }
 
     /** An optimizer slot {@code <param>.<slot>} goes to its parameter's backend, in that backend's precision. */

@@ -54,13 +54,18 @@ public abstract class LrScheduler {
 
     /** Continues from a saved state and sets the optimizer's lr accordingly. */
     public void loadState(SchedulerState s) {
+        checkState(s);
+        this.baseLr = s.baseLr();
+        this.lastEpoch = s.lastEpoch();
+        optimizer.setLr(lrAt(lastEpoch));
+    }
+
+    /** Throws what {@link #loadState} would throw for {@code s}, and changes nothing. */
+    public void checkState(SchedulerState s) {
         if (!type().equals(s.type())) {
             throw new IllegalArgumentException("cannot load a " + s.type() + " scheduler state into " + type());
         }
         if (s.lastEpoch() < 0) throw new IllegalArgumentException(type() + " state has a negative epoch " + s.lastEpoch());
-        this.baseLr = s.baseLr();
-        this.lastEpoch = s.lastEpoch();
-        optimizer.setLr(lrAt(lastEpoch));
     }
 
     static void checkGamma(String who, double gamma) {

@@ -127,6 +127,32 @@ public abstract class Optimizer {
      * must equal this optimizer's, so a resumed run is the same run.
      */
     public void loadState(OptimizerState s) {
+        checkState(s);
+        Map<String, Tensor> newSlots = new LinkedHashMap<>();
+        for (var e : s.tensors().entrySet()) {
+            String key = e.getKey();
+            Tensor t = e.getValue();
+            Backend be = params.get(key.substring(0, key.lastIndexOf('.'))).data().backend();
+            Tensor mine = be.zeros(t.shape());
+            if (t.backend() == be) be.copy(t, mine);
+            else mine = be.fromDoubles(t.toDoubles(), t.shape()); // float32 -> double -> float32 is exact
+            newSlots.put(key, mine);
+        }
+        Map<String, Long> newCounters = new LinkedHashMap<>(s.counters());
+        Long steps = newCounters.remove("step");
+        setLr(s.hyperparameters().get("lr"));
+        slots.clear();
+        slots.putAll(newSlots);
+        counters.clear();
+        counters.putAll(newCounters);
+        stepCount = steps == null ? 0 : steps;
+    }
+
+    /**
+     * Throws what {@link #loadState} would throw for {@code s}, and changes nothing: a caller restoring
+     * several things (a training checkpoint) checks them all before it restores any.
+     */
+    public void checkState(OptimizerState s) {
         if (!type().equals(s.type())) {
             throw new IllegalArgumentException("cannot load a " + s.type() + " optimizer state into " + type());
         }
@@ -139,7 +165,6 @@ public abstract class Optimizer {
         }
         Double savedLr = s.hyperparameters().get("lr");
         if (savedLr == null) throw new IllegalArgumentException(type() + " state has no lr");
-        Map<String, Tensor> newSlots = new LinkedHashMap<>();
         for (var e : s.tensors().entrySet()) {
             String key = e.getKey();
             int dot = key.lastIndexOf('.');
@@ -153,19 +178,6 @@ public abstract class Optimizer {
                 throw new IllegalArgumentException(type() + " state '" + key + "' has shape " + Shape.str(t.shape())
                         + " but the parameter has shape " + Shape.str(p.shape()));
             }
-            Backend be = p.data().backend();
-            Tensor mine = be.zeros(p.shape());
-            if (t.backend() == be) be.copy(t, mine);
-            else mine = be.fromDoubles(t.toDoubles(), t.shape()); // float32 -> double -> float32 is exact
-            newSlots.put(key, mine);
         }
-        Map<String, Long> newCounters = new LinkedHashMap<>(s.counters());
-        Long steps = newCounters.remove("step");
-        setLr(savedLr);
-        slots.clear();
-        slots.putAll(newSlots);
-        counters.clear();
-        counters.putAll(newCounters);
-        stepCount = steps == null ? 0 : steps;
     }
 }

@@ -142,4 +142,31 @@ class TrainingCheckpointTest {
         assertThatThrownBy(() -> TrainingCheckpoint.load(ckpt, r.model, r.opt, r.sched).rngState("data"))
                 .hasMessageContaining("no random stream 'data'");
     }
+
+    @Test
+    void aRefusedCheckpointChangesNothing() throws IOException {
+        Run saved = new Run(1, 2);
+        float[][] pool = pool();
+        int[] labels = labels();
+        for (int s = 0; s < 2; s++) saved.step(pool, labels, s);
+        Path ckpt = dir.resolve("trained.safetensors");
+        TrainingCheckpoint.save(ckpt, saved.model, saved.opt, saved.sched, 1, 2, Map.of());
+
+        Run fresh = new Run(7, 2);
+        Map<String, float[]> before = new java.util.LinkedHashMap<>();
+        fresh.model.namedParameters().forEach((k, v) -> before.put(k, v.data().toFloats()));
+        // the weights match this model, the optimizer's momentum does not: refused after reading everything
+        Optimizer otherMomentum = new SGD(fresh.model.namedParameters(), 0.1, 0.5, 0.0, 5e-4, false);
+        LrScheduler sched = new StepLR(otherMomentum, 2, 0.5);
+        assertThatThrownBy(() -> TrainingCheckpoint.load(ckpt, fresh.model, otherMomentum, sched)).hasMessageContaining("momentum");
+        fresh.model.namedParameters().forEach((k, v) ->
+                org.assertj.core.api.Assertions.assertThat(v.data().toFloats()).as(k).containsExactly(before.get(k)));
+        org.assertj.core.api.Assertions.assertThat(otherMomentum.lr()).isEqualTo(0.1);
+        // and a matching optimizer with another scheduler kind: refused too, model untouched
+        Optimizer same = new SGD(fresh.model.namedParameters(), 0.1, 0.9, 0.0, 5e-4, false);
+        LrScheduler otherKind = new org.resnet4j.ops.optim.CosineAnnealingLR(same, 10, 0.0);
+        assertThatThrownBy(() -> TrainingCheckpoint.load(ckpt, fresh.model, same, otherKind)).hasMessageContaining("scheduler");
+        fresh.model.namedParameters().forEach((k, v) ->
+                org.assertj.core.api.Assertions.assertThat(v.data().toFloats()).as(k).containsExactly(before.get(k)));
+    }
 }
