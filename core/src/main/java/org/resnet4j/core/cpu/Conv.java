@@ -1,9 +1,11 @@
 package org.resnet4j.core.cpu;
 
+import java.lang.foreign.MemorySegment;
 import org.resnet4j.core.ConvGeometry;
 import org.resnet4j.core.Parallel;
 import org.resnet4j.core.cpu.GemmDriver.APacker;
 import org.resnet4j.core.cpu.GemmDriver.BPacker;
+import org.resnet4j.core.cpu.GemmDriver.PackedA;
 
 /**
  * Convolution as GEMM. Per image and group, with K = cIn/g * kH * kW and P = outH * outW:
@@ -11,7 +13,8 @@ import org.resnet4j.core.cpu.GemmDriver.BPacker;
  * into the GEMM's B panels (never stored); a 1x1, stride-1, unpadded convolution uses x itself as B.
  * Backward input: col = W_g^T dy_g, then col2im adds col into dx. Backward weight: dW_g (cOut/g, K)
  * += dy (cOut/g, N*P) * col^T (N*P, K), one product whose K runs over every image in order, so the
- * sum over images has a fixed order whatever the thread count.
+ * sum over images has a fixed order whatever the thread count. W (forward) and W^T (backward input) are
+ * packed once per call and shared by every image's product (GemmDriver.PackedA).
  *
  * <p>The gradients of small stride-1 convolutions (ResNet-20's 16-channel stage) run as direct
  * convolutions instead (see {@link DirectConv}; the choice is {@link #directBackward}).
@@ -42,13 +45,16 @@ final class Conv {
         int chunks = Math.max(1, Math.min((ohw + nr - 1) / nr, (2 * Parallel.threads() + perImage - 1) / perImage));
         if (perImage >= Parallel.threads()) chunks = 1;
         final int chunkCols = GemmDriver.roundUp((ohw + chunks - 1) / chunks, nr), nChunks = chunks;
+        // the weights are packed once here, not once per image: with small images (ResNet-50's 7x7 layer4,
+        // 2304x512 weights for 49 pixels) packing them costs as much as the product
+        PackedA[] packedW = packWeights(kr, w, groups, copg, kk, false);
         Parallel.forEach(perImage * nChunks, t -> {
             int image = t / (groups * nChunks), gr = (t / nChunks) % groups, chunk = t % nChunks;
             int j0 = chunk * chunkCols, j1 = Math.min(ohw, j0 + chunkCols);
             if (j0 >= j1) return;
             int xBase = (image * g.cIn() + gr * cpg) * hw;
             int offY = (image * g.cOut() + gr * copg) * ohw;
-            APacker ap = GemmDriver.matrixA(kr, w, gr * copg * kk, kk, false);
+            APacker ap = packedW[gr];
             BPacker bp;
             if (pointwise) {
                 bp = GemmDriver.matrixB(kr, x, xBase, hw, false);
@@ -71,6 +77,22 @@ final class Conv {
         });
     }
 
+    /**
+     * Each group's W_g (copg x kk), or W_g^T (kk x copg) when transposed, packed whole into the calling
+     * thread's shared buffer, for all tasks of this call to read.
+     */
+    private static PackedA[] packWeights(Kernels kr, float[] w, int groups, int copg, int kk, boolean transposed) {
+        int m = transposed ? kk : copg, k = transposed ? copg : kk;
+        long per = PackedA.floats(kr, m, k);
+        MemorySegment shared = Workspace.get().sharedA(per * groups);
+        PackedA[] packed = new PackedA[groups];
+        for (int gr = 0; gr < groups; gr++) {
+            packed[gr] = PackedA.of(kr, GemmDriver.matrixA(kr, w, gr * copg * kk, kk, transposed), m, k,
+                    shared.asSlice(gr * per * 4, per * 4));
+        }
+        return packed;
+    }
+
     /** xp (c, h+2ph, w+2pw) = x planes (c, h, w) starting at x[base], surrounded by zeros. */
     private static void padPlanes(float[] x, int base, int c, int h, int w, int ph, int pw, float[] xp) {
         int hp = h + 2 * ph, wp = w + 2 * pw;
@@ -90,24 +112,26 @@ final class Conv {
             return;
         }
         final int n = g.n();
+        // W^T packed once for every image (see forward)
+        PackedA[] packedWT = packWeights(kr, w, g.groups(), g.cOutPerGroup(), g.cInPerGroup() * g.kH() * g.kW(), true);
         boolean perImage = n >= Parallel.threads();
         if (perImage) {
-            Parallel.forEach(n, image -> backwardInputImage(kr, dy, w, g, dx, image, false));
+            Parallel.forEach(n, image -> backwardInputImage(kr, dy, packedWT, g, dx, image, false));
         } else {
-            for (int image = 0; image < n; image++) backwardInputImage(kr, dy, w, g, dx, image, true);
+            for (int image = 0; image < n; image++) backwardInputImage(kr, dy, packedWT, g, dx, image, true);
         }
     }
 
-    private static void backwardInputImage(Kernels kr, float[] dy, float[] w, ConvGeometry g, float[] dx, int image,
+    private static void backwardInputImage(Kernels kr, float[] dy, PackedA[] packedWT, ConvGeometry g, float[] dx, int image,
                                            boolean parallelGemm) {
         final int groups = g.groups(), copg = g.cOutPerGroup(), cpg = g.cInPerGroup();
         final int kk = cpg * g.kH() * g.kW(), oh = g.outH(), ow = g.outW(), ohw = oh * ow, hw = g.h() * g.w();
         if (g.isPointwise()) {
             for (int gr = 0; gr < groups; gr++) {
                 // dx_g (cpg, hw) = W_g^T (cpg, copg) * dy_g (copg, hw)
-                GemmDriver.sgemm(kr, true, false, cpg, hw, copg, 1f, w, gr * copg * kk, kk,
-                        dy, (image * g.cOut() + gr * copg) * ohw, ohw, 0f, dx, (image * g.cIn() + gr * cpg) * hw, hw,
-                        parallelGemm);
+                GemmDriver.run(kr, cpg, hw, copg, 1f, packedWT[gr],
+                        GemmDriver.matrixB(kr, dy, (image * g.cOut() + gr * copg) * ohw, ohw, false),
+                        0f, dx, (image * g.cIn() + gr * cpg) * hw, hw, parallelGemm);
             }
             return;
         }
@@ -120,8 +144,8 @@ final class Conv {
             for (int oy0 = 0; oy0 < oh; oy0 += rowsPer) {
                 int rows = Math.min(rowsPer, oh - oy0), cols = rows * ow;
                 // col (kk, cols) = W_g^T (kk, copg) * dy_g[:, oy0*ow : oy0*ow + cols]
-                GemmDriver.sgemm(kr, true, false, kk, cols, copg, 1f, w, gr * copg * kk, kk,
-                        dy, offY + oy0 * ow, ohw, 0f, col, 0, cols, parallelGemm);
+                GemmDriver.run(kr, kk, cols, copg, 1f, packedWT[gr], GemmDriver.matrixB(kr, dy, offY + oy0 * ow, ohw, false),
+                        0f, col, 0, cols, parallelGemm);
                 col2im(kr, col, cols, oy0, rows, g, dx, xBase);
             }
         }

@@ -37,6 +37,58 @@ final class GemmDriver {
 
     private GemmDriver() {}
 
+    /**
+     * The depth of K's blocks: K cut into equal blocks of at most KC (e.g. 576 = 2 x 288, not 512 + 64:
+     * a shallow last block would cost a whole pass over C). It depends on k only, never on the tiling,
+     * so every C element sums in the same order.
+     */
+    static int kBlock(int k) {
+        int blocks = (k + KC - 1) / KC;
+        return (k + blocks - 1) / blocks;
+    }
+
+    /**
+     * An A packed once, whole, and then shared read-only by every task and call that multiplies by it:
+     * a convolution's weights, which each image's product would otherwise pack again. K block by K
+     * block ({@link #kBlock}), each holding all rows in the kernels' MR-row panels, so the block of rows
+     * [i0, i0+mc) at depth p0 is one contiguous slice; i0 must be a multiple of MR, as the tilings are.
+     */
+    static final class PackedA implements APacker {
+        private final MemorySegment packed;
+        private final int mr, mrRows;
+
+        private PackedA(MemorySegment packed, int mr, int mrRows) {
+            this.packed = packed;
+            this.mr = mr;
+            this.mrRows = mrRows;
+        }
+
+        /** Packs op(A) (m x k) with {@code source} into {@code into}, which must hold {@link #floats} floats. */
+        static PackedA of(Kernels kr, APacker source, int m, int k, MemorySegment into) {
+            int mrRows = roundUp(m, kr.mr()), kc = kBlock(k);
+            for (int p0 = 0; p0 < k; p0 += kc) {
+                int kcb = Math.min(kc, k - p0);
+                source.pack(0, m, p0, kcb, into.asSlice((long) p0 * mrRows * 4, (long) mrRows * kcb * 4));
+            }
+            return new PackedA(into, kr.mr(), mrRows);
+        }
+
+        static long floats(Kernels kr, int m, int k) {
+            return (long) roundUp(m, kr.mr()) * k;
+        }
+
+        MemorySegment block(int i0, int mc, int p0, int kc) {
+            return packed.asSlice(((long) p0 * mrRows + (long) i0 * kc) * 4, (long) roundUp(mc, mr) * kc * 4);
+        }
+
+        /** Copies a block out (block() uses the packed memory in place; this serves any other caller). */
+        @Override
+        public void pack(int i0, int mc, int p0, int kc, MemorySegment dst) {
+            MemorySegment src = block(i0, mc, p0, kc);
+            MemorySegment.copy(src, 0, dst, 0, src.byteSize());
+        }
+    }
+
     static APacker matrixA(Kernels kr, float[] a, int off, int lda, boolean trans) {
         return (i0, mc, p0, kc, dst) -> kr.packA(a, off, lda, trans, i0, mc, p0, kc, dst);
     }
@@ -108,23 +160,23 @@ final class GemmDriver {
                       float beta, float[] c, int offC, int ldc) {
         int mr = kr.mr(), nr = kr.nr();
         Workspace ws = Workspace.get();
-        // equal K blocks (e.g. 576 = 2 x 288, not 512 + 64): a shallow last block would cost a whole pass over C.
-        // The cut depends on k only, never on the tiling, so every C element sums in the same order.
-        int kcMax = (k + (k + KC - 1) / KC - 1) / ((k + KC - 1) / KC);
+        int kcMax = kBlock(k);
+        PackedA packedA = ap instanceof PackedA pa ? pa : null;
         int rows = i1 - i0;
         // (with more rows each B panel's column strip of C spans too many rows: measured slower)
         if (rows <= MC && (long) roundUp(rows, mr) * kcMax * 4 <= A_RESIDENT) {
-            MemorySegment aBuf = ws.packA((long) roundUp(rows, mr) * kcMax);
+            MemorySegment aBuf = packedA != null ? null : ws.packA((long) roundUp(rows, mr) * kcMax);
             MemorySegment bBuf = ws.packB((long) nr * kcMax);
             for (int jc = j0; jc < j1; jc += NC) {
                 int ncb = Math.min(NC, j1 - jc);
                 for (int pc = 0; pc < k; pc += kcMax) {
                     int kcb = Math.min(kcMax, k - pc);
-                    ap.pack(i0, rows, pc, kcb, aBuf);
+                    MemorySegment a = packedA != null ? packedA.block(i0, rows, pc, kcb) : aBuf;
+                    if (packedA == null) ap.pack(i0, rows, pc, kcb, aBuf);
                     for (int jr = jc; jr < jc + ncb; jr += nr) {
                         int cols = Math.min(nr, jc + ncb - jr);
                         bp.pack(pc, kcb, jr, cols, bBuf);
-                        kr.macro(rows, cols, kcb, aBuf, bBuf, c, offC + i0 * ldc + jr, ldc, alpha, beta, pc == 0);
+                        kr.macro(rows, cols, kcb, a, bBuf, c, offC + i0 * ldc + jr, ldc, alpha, beta, pc == 0);
                     }
                 }
             }
@@ -132,7 +184,7 @@ final class GemmDriver {
         }
         int ncMax = Math.min(NC, j1 - j0);
         int mcMax = Math.min(MC, rows);
-        MemorySegment aBuf = ws.packA((long) roundUp(mcMax, mr) * kcMax);
+        MemorySegment aBuf = packedA != null ? null : ws.packA((long) roundUp(mcMax, mr) * kcMax);
         MemorySegment bBuf = ws.packB((long) roundUp(ncMax, nr) * kcMax);
         for (int jc = j0; jc < j1; jc += NC) {
             int ncb = Math.min(NC, j1 - jc);
@@ -141,8 +193,10 @@ final class GemmDriver {
                 bp.pack(pc, kcb, jc, ncb, bBuf);
                 for (int ic = i0; ic < i1; ic += MC) {
                     int mcb = Math.min(MC, i1 - ic);
-                    ap.pack(ic, mcb, pc, kcb, aBuf);
-                    kr.macro(mcb, ncb, kcb, aBuf, bBuf, c, offC + ic * ldc + jc, ldc, alpha, beta, pc == 0);
+                    MemorySegment a = aBuf;
+                    if (packedA != null) a = packedA.block(ic, mcb, pc, kcb);
+                    else ap.pack(ic, mcb, pc, kcb, aBuf);
+                    kr.macro(mcb, ncb, kcb, a, bBuf, c, offC + ic * ldc + jc, ldc, alpha, beta, pc == 0);
                 }
             }
         }

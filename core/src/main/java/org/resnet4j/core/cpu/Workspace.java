@@ -13,6 +13,7 @@ final class Workspace {
 
     private MemorySegment a = MemorySegment.NULL;
     private MemorySegment b = MemorySegment.NULL;
+    private MemorySegment shared = MemorySegment.NULL;
     private float[] col = new float[0];
     private float[] pad = new float[0];
     private float[] stage = new float[0];
@@ -29,6 +30,16 @@ final class Workspace {
     MemorySegment packB(long floats) {
         if (b.byteSize() < floats * 4) b = Arena.ofAuto().allocate(floats * 4, 64);
         return b;
+    }
+
+    /**
+     * A convolution's weights packed once per call and read by every task of that call (see
+     * GemmDriver.PackedA): owned by the calling thread, which does not pack into it again until its
+     * tasks are done.
+     */
+    MemorySegment sharedA(long floats) {
+        if (shared.byteSize() < floats * 4) shared = Arena.ofAuto().allocate(floats * 4, 64);
+        return shared;
     }
 
     /** Heap staging for packing routines that scatter (see Kernels.packA). */

@@ -38,7 +38,12 @@ class ConvTest {
                 new ConvGeometry(2, 5, 5, 5, 7, 1, 1, 2, 2, 0, 0, 1, 1, 1),       // 1x1 stride 2 (downsample)
                 new ConvGeometry(1, 2, 4, 4, 3, 5, 3, 1, 1, 2, 0, 1, 1, 1),       // kernel larger than unpadded input
                 new ConvGeometry(2, 16, 20, 20, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1),   // several panels and K blocks
-                new ConvGeometry(1, 40, 9, 9, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1));    // K = 360 > KC
+                new ConvGeometry(1, 40, 9, 9, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1),     // K = 360
+                // weights packed once per call and sliced per task: several K blocks (576 = 2 x 288) and
+                // several MC row blocks (80, and 576 rows of W^T for the input gradient), per group too
+                new ConvGeometry(3, 64, 6, 6, 80, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+                new ConvGeometry(2, 600, 3, 3, 90, 1, 1, 1, 1, 0, 0, 1, 1, 1),    // pointwise, K = 600
+                new ConvGeometry(2, 128, 4, 4, 160, 3, 3, 1, 1, 1, 1, 1, 1, 2));  // 2 groups of 64 -> 80
     }
 
     @ParameterizedTest
