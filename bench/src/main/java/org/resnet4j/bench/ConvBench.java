@@ -18,7 +18,8 @@ import org.resnet4j.core.cpu.CpuBackend;
 
 /**
  * Conv2d on the CPU backend at ResNet shapes, N = 8, no bias. forward counts 2*N*Cout*P*Cin*k*k
- * FLOPs; forwardBackward runs forward, input gradient and weight gradient and counts three times that.
+ * FLOPs; backwardInput and backwardWeight count the same each; forwardBackward runs forward, input gradient and
+ * weight gradient and counts three times that.
  * Cases: "3x3_64_64_56" (layer1 3x3), "1x1_256_64_56" (bottleneck reduce), "3x3_128_128_28" (layer2 3x3),
  * "7x7s2_3_64_224" (stem), ResNet-50's strided convolutions "3x3s2_128_128_56" (layer2's first 3x3) and
  * "1x1s2_256_512_56" (layer2's downsample); and ResNet-20's CIFAR 3x3 convolutions at its training batch
@@ -48,6 +49,9 @@ public class ConvBench {
             case "r20_3x3_16_32" -> ConvGeometry.of(128, 16, 32, 32, 16, 3, 1, 1, 1, 1);
             case "r20_3x3_32_16" -> ConvGeometry.of(128, 32, 16, 16, 32, 3, 1, 1, 1, 1);
             case "r20_3x3_64_8" -> ConvGeometry.of(128, 64, 8, 8, 64, 3, 1, 1, 1, 1);
+            // ResNet-20's downsampling convolutions (not in the default list; pass them with -p conv=...)
+            case "r20_3x3s2_16_32" -> new ConvGeometry(128, 16, 32, 32, 32, 3, 3, 2, 2, 1, 1, 1, 1, 1);
+            case "r20_3x3s2_32_16" -> new ConvGeometry(128, 32, 16, 16, 64, 3, 3, 2, 2, 1, 1, 1, 1, 1);
             case "3x3s2_128_128_56" -> ConvGeometry.of(8, 128, 56, 56, 128, 3, 2, 1, 1, 1);
             case "1x1s2_256_512_56" -> ConvGeometry.of(8, 256, 56, 56, 512, 1, 2, 0, 1, 1);
             default -> throw new IllegalArgumentException("unknown conv case " + name);
@@ -70,6 +74,20 @@ public class ConvBench {
         cpu.conv2dForward(x, w, null, g, y);
         flops.add(g.flops());
         return y;
+    }
+
+    @Benchmark
+    public Tensor backwardInput(Flops flops) {
+        cpu.conv2dBackwardInput(dy, w, g, dx);
+        flops.add(g.flops());
+        return dx;
+    }
+
+    @Benchmark
+    public Tensor backwardWeight(Flops flops) {
+        cpu.conv2dBackwardWeight(dy, x, g, dw);
+        flops.add(g.flops());
+        return dw;
     }
 
     @Benchmark

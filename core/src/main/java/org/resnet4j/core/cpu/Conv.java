@@ -11,29 +11,21 @@ import org.resnet4j.core.cpu.GemmDriver.PackedA;
  * Convolution as GEMM. Per image and group, with K = cIn/g * kH * kW and P = outH * outW:
  * forward y_g (cOut/g, P) = W_g (cOut/g, K) * col (K, P), where col is im2col(x) packed straight
  * into the GEMM's B panels (never stored); a 1x1, stride-1, unpadded convolution uses x itself as B.
- * Backward input: col = W_g^T dy_g, then col2im adds col into dx. Backward weight: dW_g (cOut/g, K)
+ * Backward input at stride 1: the forward convolution of dy, padded by dilation*(k-1) - pad, with the kernel
+ * flipped and its channels transposed ({@link #transposedForward}). Strided: col = W_g^T dy_g, then col2im
+ * adds col into dx. Backward weight: dW_g (cOut/g, K)
  * += dy (cOut/g, N*P) * col^T (N*P, K), one product whose K runs over every image in order, so the
  * sum over images has a fixed order whatever the thread count. W (forward) and W^T (backward input) are
  * packed once per call and shared by every image's product (GemmDriver.PackedA).
  *
- * <p>The gradients of small stride-1 convolutions (ResNet-20's 16-channel stage) run as direct
- * convolutions instead (see {@link DirectConv}; the choice is {@link #directBackward}).
+ * <p>The weight gradient of a convolution with few output channels (ResNet-20's, ResNet-50's first stage) runs on
+ * channels-last copies of x and dy instead ({@link #channelsLastWeight}).
  */
 final class Conv {
     /** Floats of the per-thread column buffer of backward-input (about 1 MiB). */
     private static final int COL_BUDGET = 1 << 18;
 
     private Conv() {}
-
-    /**
-     * The direct kernels for the input and weight gradients of g, or null for the im2col GEMM path: used
-     * when they compute g ({@link DirectConv#applies}), kr are the Vector-API kernels they belong with,
-     * and g is small enough that they are faster ({@link DirectConv#faster}).
-     */
-    static DirectConv directBackward(Kernels kr, ConvGeometry g) {
-        DirectConv d = Simd.DIRECT;
-        return d != null && kr == Simd.KERNELS && DirectConv.applies(g) && DirectConv.faster(g) ? d : null;
-    }
 
     // y: (n, cOut, oh, ow) = conv(x: (n, cIn, h, w), w: (cOut, cIn/g, kH, kW)) + bias: (cOut)
     static void forward(Kernels kr, float[] x, float[] w, float[] bias, ConvGeometry g, float[] y) {
@@ -106,9 +98,14 @@ final class Conv {
 
     // dx: (n, cIn, h, w) = conv_transpose(dy: (n, cOut, oh, ow), w), overwritten
     static void backwardInput(Kernels kr, float[] dy, float[] w, ConvGeometry g, float[] dx) {
-        DirectConv d = directBackward(kr, g);
-        if (d != null) {
-            d.backwardInput(dy, w, g, dx);
+        ConvGeometry t = transposedForward(g);
+        if (t != null) {
+            // dx = the forward convolution of dy with the flipped, transposed kernel: depth K = cOut/g * kH * kW
+            // like the forward's, instead of a product of depth cOut/g followed by col2im's scattered adds
+            int kk = g.kH() * g.kW();
+            float[] wt = Workspace.get().col(g.cIn() * g.cOutPerGroup() * kk);
+            flipTransposed(w, g, wt);
+            forward(kr, dy, wt, null, t, dx);
             return;
         }
         final int n = g.n();
@@ -119,6 +116,32 @@ final class Conv {
             Parallel.forEach(n, image -> backwardInputImage(kr, dy, packedWT, g, dx, image, false));
         } else {
             for (int image = 0; image < n; image++) backwardInputImage(kr, dy, packedWT, g, dx, image, true);
+        }
+    }
+
+    /**
+     * The geometry of dx = conv(dy, flipped W^T) when a stride-1 input gradient is such a forward convolution:
+     * dy (n, cOut, oh, ow) padded by dilation*(k-1) - pad gives back (n, cIn, h, w). Null for strided
+     * convolutions, pointwise ones (a plain GEMM already), and padding beyond the dilated kernel.
+     */
+    static ConvGeometry transposedForward(ConvGeometry g) {
+        if (g.strideH() != 1 || g.strideW() != 1 || g.isPointwise()) return null;
+        int ph = g.dilationH() * (g.kH() - 1) - g.padH(), pw = g.dilationW() * (g.kW() - 1) - g.padW();
+        if (ph < 0 || pw < 0) return null;
+        return new ConvGeometry(g.n(), g.cOut(), g.outH(), g.outW(), g.cIn(), g.kH(), g.kW(), 1, 1, ph, pw,
+                g.dilationH(), g.dilationW(), g.groups());
+    }
+
+    /** wt (cIn, cOut/g, kH, kW): wt[gr*cpg + i, o, ky, kx] = w[gr*copg + o, i, kH-1-ky, kW-1-kx] for each group gr. */
+    static void flipTransposed(float[] w, ConvGeometry g, float[] wt) {
+        int cpg = g.cInPerGroup(), copg = g.cOutPerGroup(), kk = g.kH() * g.kW();
+        for (int gr = 0; gr < g.groups(); gr++) {
+            for (int o = 0; o < copg; o++) {
+                for (int i = 0; i < cpg; i++) {
+                    int src = ((gr * copg + o) * cpg + i) * kk, dst = ((gr * cpg + i) * copg + o) * kk;
+                    for (int t = 0; t < kk; t++) wt[dst + t] = w[src + kk - 1 - t];
+                }
+            }
         }
     }
 
@@ -180,9 +203,8 @@ final class Conv {
 
     // dW: (cOut, cIn/g, kH, kW) += sum over images of dy_g * col^T, accumulating
     static void backwardWeight(Kernels kr, float[] dy, float[] x, ConvGeometry g, float[] dw) {
-        DirectConv d = directBackward(kr, g);
-        if (d != null) {
-            d.backwardWeight(dy, x, g, dw);
+        if (channelsLastWeight(g)) {
+            backwardWeightChannelsLast(kr, dy, x, g, dw);
             return;
         }
         final int groups = g.groups(), copg = g.cOutPerGroup(), cpg = g.cInPerGroup();
@@ -193,6 +215,48 @@ final class Conv {
             APacker ap = (i0, mc, p0, kc, dst) -> kr.packABatched(dy, offY, ohw, ohw, yStride, i0, mc, p0, kc, dst);
             BPacker bp = (p0, kc, j0, nc, dst) -> kr.packBIm2colT(x, xBase, xStride, g, p0, kc, j0, nc, dst);
             GemmDriver.run(kr, copg, kk, g.n() * ohw, 1f, ap, bp, 1f, dw, gr * copg * kk, kk, true);
+        }
+    }
+
+    /**
+     * True when the weight gradient runs on channels-last copies ({@link #backwardWeightChannelsLast}): one group, a
+     * kernel that is not pointwise, at least 16 input channels (a panel's six rows then span at most two taps) and at
+     * most 64 output channels. Measured on the 2-core AVX2 machine (GFLOP/s, channels-last vs im2col): ResNet-20's
+     * 3x3 16->16 32x32 N=128 50 vs 41, 32->32 16x16 78 vs 45, 64->64 8x8 101-108 vs 56-58, its stride-2 16->32 53 vs
+     * 38 and 32->64 74 vs 55; ResNet-50's 3x3 64->64 56x56 N=8 98-104 vs 100-104. With more output channels the
+     * im2col product is already efficient and the copies do not pay (3x3 128->128 28x28 110 vs 116, 3x3/2 128->128
+     * 97-103 vs 114, 1x1/2 256->512 74 vs 104: a strided kernel copies pixels it never reads), nor with three input
+     * channels (the 7x7/2 stem, 58-62 vs 86).
+     */
+    static boolean channelsLastWeight(ConvGeometry g) {
+        return g.groups() == 1 && !g.isPointwise() && g.cIn() >= 16 && g.cOut() <= 64;
+    }
+
+    /**
+     * dW as one product over channels-last copies, x to xT (n, h+2ph, w+2pw, cIn) and dy to dyT (n*oh*ow, cOut):
+     * dW^T (kH*kW*cIn, cOut) = A (kH*kW*cIn, n*oh*ow) * dyT, where A's row (ky, kx, ci) and column q = (image, oy, ox)
+     * is x's padded pixel (oy*sh + ky*dh, ox*sw + kx*dw), channel ci. A panel's rows are then consecutive floats of
+     * xT and dyT's rows are B's, so both pack by copying instead of transposing each tap's copy of x (the im2col
+     * path's packBIm2colT, with element-wise gathers at the padded edges); and with cOut as the product's short
+     * side (16 to 64: one to four micro-kernel columns) every tile is full. dW^T is added into dW at the end.
+     */
+    private static void backwardWeightChannelsLast(Kernels kr, float[] dy, float[] x, ConvGeometry g, float[] dw) {
+        final int n = g.n(), c = g.cIn(), h = g.h(), w = g.w(), co = g.cOut(), khw = g.kH() * g.kW();
+        final int ph = g.padH(), pw = g.padW(), hp = h + 2 * ph, wp = w + 2 * pw, ohw = g.outH() * g.outW();
+        final int kk = khw * c, xImage = hp * wp * c;
+        Workspace ws = Workspace.get();
+        float[] xT = ws.xChannelsLast(n * xImage), dyT = ws.dyChannelsLast(n * ohw * co), dwT = ws.col(kk * co);
+        Parallel.forEach(n, image -> {
+            kr.toChannelsLast(x, image * c * h * w, c, h, w, ph, pw, xT, image * xImage);
+            kr.toChannelsLast(dy, image * co * ohw, co, g.outH(), g.outW(), 0, 0, dyT, image * ohw * co);
+        });
+        APacker ap = (i0, mc, p0, kc, dst) -> kr.packAChannelsLastTaps(xT, hp, wp, g, i0, mc, p0, kc, dst);
+        GemmDriver.run(kr, kk, co, n * ohw, 1f, ap, GemmDriver.matrixB(kr, dyT, 0, co, false), 0f, dwT, 0, co, true);
+        for (int o = 0; o < co; o++) {
+            for (int ci = 0; ci < c; ci++) {
+                int to = (o * c + ci) * khw;
+                for (int t = 0; t < khw; t++) dw[to + t] += dwT[(t * c + ci) * co + o];
+            }
         }
     }
 }

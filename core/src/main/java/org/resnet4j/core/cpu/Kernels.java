@@ -210,11 +210,14 @@ class Kernels {
                 int j = j0 + jr + l;
                 off[l] = (j / ow) * wp + j % ow;
             }
+            // the columns before the panel's first row end: the same for every kernel position, so found once here
+            int split = 1;
+            while (split < cols && off[split] - off[0] == split) split++;
             int ci = p0 / khw, rem = p0 % khw, ky = rem / kW, kx = rem % kW;
             for (int pp = 0; pp < kc; pp++) {
                 long d = panel + 4L * pp * nr;
                 int shift = xpBase + ci * plane + ky * dh * wp + kx * dw;
-                packPaddedRow(xp, shift, off, cols, wp - ow, dst, d);
+                packPaddedRow(xp, shift, off, cols, wp - ow, split, dst, d);
                 if (++kx == kW) {
                     kx = 0;
                     if (++ky == g.kH()) {
@@ -226,8 +229,11 @@ class Kernels {
         }
     }
 
-    /** dst lane l = xp[shift + off[l]] for l < cols, zero after; gap = wp - ow (the jump at a row end). */
-    void packPaddedRow(float[] xp, int shift, int[] off, int cols, int gap, MemorySegment dst, long d) {
+    /**
+     * dst lane l = xp[shift + off[l]] for l < cols, zero after; gap = wp - ow (the jump at a row end), and the lanes
+     * before split lie on the first output row (off[l] = off[0] + l).
+     */
+    void packPaddedRow(float[] xp, int shift, int[] off, int cols, int gap, int split, MemorySegment dst, long d) {
         int nr = nr(), l = 0;
         for (; l < cols; l++) dst.set(F, d + 4L * l, xp[shift + off[l]]);
         for (; l < nr; l++) dst.set(F, d + 4L * l, 0f);
@@ -263,6 +269,84 @@ class Kernels {
             }
             MemorySegment.copy(st, 0, dst, F, (long) jr * kc * 4, nr * kc);
         }
+    }
+
+    /**
+     * The planes src (c, h, w) at base in channels-last order and surrounded by zeros, into dst (h + 2*ph,
+     * w + 2*pw, c) at dstBase: dst[((iy + ph) * (w + 2*pw) + ix + pw) * c + ci] = src[base + (ci * h + iy) * w + ix].
+     */
+    void toChannelsLast(float[] src, int base, int c, int h, int w, int ph, int pw, float[] dst, int dstBase) {
+        zeroChannelsLastBorder(c, h, w, ph, pw, dst, dstBase);
+        toChannelsLastPart(src, base, c, h, w, ph, pw, dst, dstBase, 0, c, 0, w);
+    }
+
+    /** The padding of {@link #toChannelsLast}'s dst: ph rows above and below, pw columns left and right. */
+    static void zeroChannelsLastBorder(int c, int h, int w, int ph, int pw, float[] dst, int dstBase) {
+        int wp = w + 2 * pw, row = wp * c;
+        java.util.Arrays.fill(dst, dstBase, dstBase + ph * row, 0f);
+        java.util.Arrays.fill(dst, dstBase + (ph + h) * row, dstBase + (2 * ph + h) * row, 0f);
+        for (int iy = 0; iy < h; iy++) {
+            int at = dstBase + (iy + ph) * row;
+            java.util.Arrays.fill(dst, at, at + pw * c, 0f);
+            java.util.Arrays.fill(dst, at + (pw + w) * c, at + row, 0f);
+        }
+    }
+
+    /** {@link #toChannelsLast} for channels [c0, c1) and columns [x0, x1) only, element by element. */
+    static void toChannelsLastPart(float[] src, int base, int c, int h, int w, int ph, int pw, float[] dst, int dstBase,
+                                   int c0, int c1, int x0, int x1) {
+        int wp = w + 2 * pw;
+        for (int ci = c0; ci < c1; ci++) {
+            for (int iy = 0; iy < h; iy++) {
+                int s = base + (ci * h + iy) * w, d = dstBase + ((iy + ph) * wp + pw) * c + ci;
+                for (int ix = x0; ix < x1; ix++) dst[d + ix * c] = src[s + ix];
+            }
+        }
+    }
+
+    /**
+     * Packs rows [i0, i0+mc) and columns [p0, p0+kc) of the weight gradient's A from a channels-last padded batch
+     * xT (n, hp, wp, cIn) ({@link #toChannelsLast}): row i = (ky, kx, ci), column q = (image, oy, ox) over all
+     * images in order, value xT[image][oy*sh + ky*dh][ox*sw + kx*dw][ci]. The rows of a panel that share a
+     * kernel tap are consecutive floats of one pixel, so a panel packs by short row copies, not transposes.
+     */
+    void packAChannelsLastTaps(float[] xT, int hp, int wp, ConvGeometry g, int i0, int mc, int p0, int kc,
+                               MemorySegment dst) {
+        int mr = mr(), c = g.cIn();
+        int[] pixel = pixelOffsets(g, hp, wp, p0, kc);
+        for (int ir = 0; ir < mc; ir += mr) {
+            long panel = (long) ir * kc * 4;
+            for (int r = 0; r < mr; r++) {
+                int i = i0 + ir + r;
+                boolean live = ir + r < mc;
+                int tap = live ? tapOffset(g, wp, i / c) + i % c : 0;
+                for (int p = 0; p < kc; p++) dst.set(F, panel + 4L * (p * mr + r), live ? xT[pixel[p] + tap] : 0f);
+            }
+        }
+    }
+
+    /** The offset in a channels-last batch xT (n, hp, wp, cIn) of the pixel that output q = p0 + p reads at tap (0, 0). */
+    static int[] pixelOffsets(ConvGeometry g, int hp, int wp, int p0, int kc) {
+        final int c = g.cIn(), ow = g.outW(), oh = g.outH(), ohw = oh * ow, image = hp * wp * c;
+        final int sh = g.strideH(), sw = g.strideW();
+        int[] pixel = Workspace.get().pixels(kc);
+        int q = p0 / ohw, oy = p0 % ohw / ow, ox = p0 % ow;
+        for (int p = 0; p < kc; p++) {
+            pixel[p] = q * image + (oy * sh * wp + ox * sw) * c;
+            if (++ox == ow) {
+                ox = 0;
+                if (++oy == oh) {
+                    oy = 0;
+                    q++;
+                }
+            }
+        }
+        return pixel;
+    }
+
+    /** The offset in a channels-last padded image of kernel tap t = ky * kW + kx from tap (0, 0). */
+    static int tapOffset(ConvGeometry g, int wp, int t) {
+        return ((t / g.kW()) * g.dilationH() * wp + (t % g.kW()) * g.dilationW()) * g.cIn();
     }
 
     /** {@link #gatherRun} into a heap array: st[d + t*step]. */

@@ -5,34 +5,15 @@ import java.lang.System.Logger.Level;
 /**
  * Chooses the kernels once per JVM: the Vector-API kernels when {@code jdk.incubator.vector} is
  * resolved in the boot layer, else the scalar ones with a single warning that says how to enable SIMD.
- * {@code VectorKernels} and {@code VectorDirectConv} are only named as strings here, so a JVM without the
- * module never links them.
+ * {@code VectorKernels} is only named as a string here, so a JVM without the module never links it.
  */
 final class Simd {
     static final String ENABLE_HINT = "start the JVM with --add-modules jdk.incubator.vector";
     static final Kernels KERNELS = select();
-    /**
-     * The direct stride-1 convolution kernels, present exactly when {@link #KERNELS} are the Vector-API
-     * ones (null with the scalar fallback, which keeps the im2col GEMM path).
-     */
-    static final DirectConv DIRECT = selectDirect();
-
     private Simd() {}
 
     static boolean vectorModulePresent() {
         return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
-    }
-
-    private static DirectConv selectDirect() {
-        if (KERNELS.getClass() == Kernels.class) return null;
-        try {
-            return (DirectConv) Class.forName("org.resnet4j.core.cpu.VectorDirectConv").getDeclaredConstructor().newInstance();
-        } catch (ReflectiveOperationException | LinkageError e) {
-            System.getLogger("org.resnet4j.core.cpu").log(Level.WARNING,
-                    "resnet4j: the direct convolution kernels could not be loaded (" + e + "), so convolutions run as "
-                            + "im2col GEMMs.");
-            return null;
-        }
     }
 
     private static Kernels select() {

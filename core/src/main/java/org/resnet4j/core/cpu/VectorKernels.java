@@ -49,19 +49,16 @@ final class VectorKernels extends Kernels {
     }
 
     @Override
-    void packPaddedRow(float[] xp, int shift, int[] off, int cols, int gap, MemorySegment dst, long d) {
+    void packPaddedRow(float[] xp, int shift, int[] off, int cols, int gap, int split, MemorySegment dst, long d) {
         if (cols == NR) {
             int base = shift + off[0];
-            int span = off[NR - 1] - off[0];
-            if (span == NR - 1) {
+            if (split == NR) {
                 // the whole panel lies on one output row: two contiguous loads
                 copyRow(xp, base, dst, d);
                 return;
             }
-            if (span == NR - 1 + gap) {
+            if (off[NR - 1] - off[0] == NR - 1 + gap) {
                 // one row end inside the panel: lanes from `split` on read gap floats further on
-                int split = 1;
-                while (off[split] - off[0] == split) split++;
                 for (int o = 0; o < NR; o += L) {
                     VectorMask<Float> jumped = S.indexInRange(o, split).not();
                     FloatVector near = FloatVector.fromArray(S, xp, base + o);
@@ -71,7 +68,7 @@ final class VectorKernels extends Kernels {
                 return;
             }
         }
-        super.packPaddedRow(xp, shift, off, cols, gap, dst, d);
+        super.packPaddedRow(xp, shift, off, cols, gap, split, dst, d);
     }
 
     // ------------------------------------------------------------------ transposing packers
@@ -347,6 +344,69 @@ final class VectorKernels extends Kernels {
             }
             MemorySegment.copy(st, 0, dst, F, (long) jr * kc * 4, NR * kc);
         }
+    }
+
+    @Override
+    void toChannelsLast(float[] src, int base, int c, int h, int w, int ph, int pw, float[] dst, int dstBase) {
+        if (!T8) {
+            super.toChannelsLast(src, base, c, h, w, ph, pw, dst, dstBase);
+            return;
+        }
+        zeroChannelsLastBorder(c, h, w, ph, pw, dst, dstBase);
+        int wp = w + 2 * pw, c8 = c / L * L, w8 = w / L * L, plane = h * w;
+        for (int iy = 0; iy < h; iy++) {
+            for (int ci = 0; ci < c8; ci += L) {
+                // 8 channels x 8 pixels of row iy, transposed into 8 pixels x 8 channels
+                int s = base + ci * plane + iy * w, d = dstBase + ((iy + ph) * wp + pw) * c + ci;
+                for (int ix = 0; ix < w8; ix += L) {
+                    transpose8(src, s + ix, s + plane + ix, s + 2 * plane + ix, s + 3 * plane + ix, s + 4 * plane + ix,
+                            s + 5 * plane + ix, s + 6 * plane + ix, s + 7 * plane + ix, dst, d + ix * c, c);
+                }
+            }
+        }
+        toChannelsLastPart(src, base, c, h, w, ph, pw, dst, dstBase, 0, c8, w8, w);
+        toChannelsLastPart(src, base, c, h, w, ph, pw, dst, dstBase, c8, c, 0, w);
+    }
+
+    @Override
+    void packAChannelsLastTaps(float[] xT, int hp, int wp, ConvGeometry g, int i0, int mc, int p0, int kc,
+                               MemorySegment dst) {
+        int c = g.cIn(), size = roundUp(mc, MR) * kc;
+        int[] pixel = pixelOffsets(g, hp, wp, p0, kc);
+        float[] st = Workspace.get().stage(size + L);
+        int[] runRow = new int[MR], runSrc = new int[MR];
+        for (int ir = 0; ir < mc; ir += MR) {
+            int panel = ir * kc, rows = Math.min(MR, mc - ir), runs = 0;
+            // the panel's rows in runs that share a tap: consecutive channels of one pixel
+            for (int r = 0; r < rows; runs++) {
+                int i = i0 + ir + r;
+                runRow[runs] = r;
+                runSrc[runs] = tapOffset(g, wp, i / c) + i % c;
+                r += Math.min(rows - r, c - i % c);
+            }
+            int p = 0, d = panel, safe = xT.length - L;
+            if (runs == 1 && rows == MR) {
+                // one 8-lane copy per column; its last two lanes land in the next column's slot, written next
+                for (int src = runSrc[0]; p < kc && pixel[p] + src <= safe; p++, d += MR) {
+                    FloatVector.fromArray(S, xT, pixel[p] + src).intoArray(st, d);
+                }
+            }
+            // per column one 8-lane copy per run, in row order: the lanes past a run land on the rows of the next
+            // run or of the next column, which are written after them (st has L floats of slack at the end)
+            for (; p < kc; p++, d += MR) {
+                for (int k = 0; k < runs; k++) {
+                    int src = pixel[p] + runSrc[k];
+                    if (src <= safe) {
+                        FloatVector.fromArray(S, xT, src).intoArray(st, d + runRow[k]);
+                    } else {
+                        int end = k + 1 < runs ? runRow[k + 1] : rows;
+                        for (int z = runRow[k]; z < end; z++) st[d + z] = xT[src + z - runRow[k]];
+                    }
+                }
+                for (int z = rows; z < MR; z++) st[d + z] = 0f;
+            }
+        }
+        MemorySegment.copy(st, 0, dst, F, 0, size);
     }
 
     // ------------------------------------------------------------------ GEMM

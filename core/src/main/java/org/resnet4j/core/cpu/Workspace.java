@@ -17,6 +17,9 @@ final class Workspace {
     private float[] col = new float[0];
     private float[] pad = new float[0];
     private float[] stage = new float[0];
+    private float[] xChannelsLast = new float[0];
+    private float[] dyChannelsLast = new float[0];
+    private int[] pixels = new int[0];
 
     static Workspace get() {
         return LOCAL.get();
@@ -52,6 +55,23 @@ final class Workspace {
     float[] pad(int floats) {
         if (pad.length < floats) pad = new float[floats];
         return pad;
+    }
+
+    /** The weight gradient's channels-last copies of x and dy (see Conv.backwardWeight). */
+    float[] xChannelsLast(int floats) {
+        if (xChannelsLast.length < floats) xChannelsLast = new float[floats];
+        return xChannelsLast;
+    }
+
+    float[] dyChannelsLast(int floats) {
+        if (dyChannelsLast.length < floats) dyChannelsLast = new float[floats];
+        return dyChannelsLast;
+    }
+
+    /** Pixel offsets of a packing routine (see Kernels.pixelOffsets). */
+    int[] pixels(int n) {
+        if (pixels.length < n) pixels = new int[n];
+        return pixels;
     }
 
     float[] col(int floats) {

@@ -43,7 +43,12 @@ class ConvTest {
                 // several MC row blocks (80, and 576 rows of W^T for the input gradient), per group too
                 new ConvGeometry(3, 64, 6, 6, 80, 3, 3, 1, 1, 1, 1, 1, 1, 1),
                 new ConvGeometry(2, 600, 3, 3, 90, 1, 1, 1, 1, 0, 0, 1, 1, 1),    // pointwise, K = 600
-                new ConvGeometry(2, 128, 4, 4, 160, 3, 3, 1, 1, 1, 1, 1, 1, 2));  // 2 groups of 64 -> 80
+                new ConvGeometry(2, 128, 4, 4, 160, 3, 3, 1, 1, 1, 1, 1, 1, 2),   // 2 groups of 64 -> 80
+                // channels-last weight gradient (cIn a multiple of 16): stride 2 and odd sizes, dilation with
+                // a pixel past the 8-lane blocks, an output-channel count that is not a multiple of the tile
+                new ConvGeometry(2, 32, 11, 13, 24, 3, 3, 2, 2, 1, 1, 1, 1, 1),
+                new ConvGeometry(3, 16, 9, 9, 7, 3, 3, 1, 1, 2, 2, 2, 2, 1),
+                new ConvGeometry(1, 48, 5, 6, 40, 5, 3, 1, 1, 0, 1, 1, 1, 1));
     }
 
     @ParameterizedTest

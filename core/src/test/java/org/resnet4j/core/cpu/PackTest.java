@@ -189,4 +189,94 @@ class PackTest {
             assertPacked(dst, want, "packBIm2col window p0=" + p0 + " j0=" + j0);
         }
     }
+
+    static Stream<Object[]> channelsLastCases() {
+        // c, h, w, ph, pw: channel counts with and without a multiple of 8, widths with a remainder of the 8-lane blocks
+        int[][] cases = {{16, 5, 8, 1, 1}, {8, 3, 17, 2, 0}, {13, 4, 9, 0, 3}, {24, 2, 16, 1, 2}, {3, 6, 5, 1, 1}};
+        return kernels().flatMap(k -> Stream.of(cases).map(c -> new Object[] {k, c[0], c[1], c[2], c[3], c[4]}));
+    }
+
+    @ParameterizedTest(name = "{0} c={1} h={2} w={3} pad=({4}, {5})")
+    @MethodSource("channelsLastCases")
+    void toChannelsLastMatchesDefinition(Kernels kr, int c, int h, int w, int ph, int pw) {
+        int base = 5, dstBase = 7, hp = h + 2 * ph, wp = w + 2 * pw;
+        float[] src = Ref.random(46, base + c * h * w);
+        float[] dst = new float[dstBase + hp * wp * c + 3];
+        java.util.Arrays.fill(dst, CANARY);
+        kr.toChannelsLast(src, base, c, h, w, ph, pw, dst, dstBase);
+        for (int y = 0; y < hp; y++) {
+            for (int x = 0; x < wp; x++) {
+                for (int ci = 0; ci < c; ci++) {
+                    int iy = y - ph, ix = x - pw;
+                    float want = iy < 0 || iy >= h || ix < 0 || ix >= w ? 0f : src[base + (ci * h + iy) * w + ix];
+                    assertThat(dst[dstBase + (y * wp + x) * c + ci]).as("(%d, %d, %d)", y, x, ci).isEqualTo(want);
+                }
+            }
+        }
+        // nothing outside dst's range is touched
+        for (int i = 0; i < dstBase; i++) assertThat(dst[i]).isNaN();
+        for (int i = dstBase + hp * wp * c; i < dst.length; i++) assertThat(dst[i]).isNaN();
+    }
+
+    static Stream<Object[]> kernelsAndChannelsLastGeometries() {
+        java.util.List<ConvGeometry> gs = java.util.List.of(
+                // n, cIn, h, w, cOut, kH, kW, sH, sW, pH, pW, dH, dW, groups
+                new ConvGeometry(2, 12, 6, 7, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1),       // panels of one tap (mr 4 or 6)
+                new ConvGeometry(2, 16, 9, 11, 4, 3, 3, 2, 2, 1, 1, 1, 1, 1),      // panels spanning taps, stride 2
+                new ConvGeometry(3, 8, 7, 6, 4, 3, 2, 1, 1, 2, 0, 2, 1, 1),        // dilation, non-square, 3 images
+                new ConvGeometry(2, 3, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1),        // fewer channels than a panel's rows
+                new ConvGeometry(2, 32, 5, 5, 4, 1, 1, 2, 2, 0, 0, 1, 1, 1));      // 1x1 stride 2
+        return kernels().flatMap(k -> gs.stream().map(g -> new Object[] {k, g}));
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("kernelsAndChannelsLastGeometries")
+    void packAChannelsLastTapsMatchesDefinition(Kernels kr, ConvGeometry g) {
+        int mr = kr.mr(), c = g.cIn(), khw = g.kH() * g.kW(), kk = c * khw, ohw = g.outH() * g.outW();
+        int hp = g.h() + 2 * g.padH(), wp = g.w() + 2 * g.padW(), imageStride = c * g.h() * g.w(), total = g.n() * ohw;
+        float[] x = Ref.random(47, g.n() * imageStride);
+        float[] xT = new float[g.n() * hp * wp * c];
+        for (int image = 0; image < g.n(); image++) {
+            new Kernels().toChannelsLast(x, image * imageStride, c, g.h(), g.w(), g.padH(), g.padW(), xT, image * hp * wp * c);
+        }
+        int[][] windows = {{0, total, 0, kk}, {g.outW() + 1, Math.min(total - g.outW() - 1, 37), 1, Math.min(kk - 1, 19)},
+            {ohw - 3, Math.min(total - ohw + 3, 60), kk / 2, kk - kk / 2}};
+        for (int[] wdw : windows) {
+            int p0 = wdw[0], kc = wdw[1], j0 = wdw[2], nc = wdw[3];
+            if (kc <= 0 || nc <= 0) continue;
+            MemorySegment dst = buffer((long) (nc + mr) * kc);
+            kr.packAChannelsLastTaps(xT, hp, wp, g, j0, nc, p0, kc, dst);
+            // row j = (tap, ci) is im2col's kernel position (ci, tap)
+            float[] want = panels(nc, mr, kc, (j, p) -> 1, (j, p) -> im2col(x, 0, imageStride, g, (p0 + p) / ohw,
+                    (j0 + j) % c * khw + (j0 + j) / c, (p0 + p) % ohw));
+            assertPacked(dst, want, "packAChannelsLastTaps window p0=" + p0 + " kc=" + kc + " j0=" + j0 + " nc=" + nc);
+        }
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("kernelsAndGeometries")
+    void packBIm2colPaddedMatchesDefinition(Kernels kr, ConvGeometry g) {
+        if (g.strideH() != 1 || g.strideW() != 1) return; // the padded packer serves stride-1 kernels only
+        int nr = kr.nr(), kk = g.cInPerGroup() * g.kH() * g.kW(), ohw = g.outH() * g.outW();
+        int hp = g.h() + 2 * g.padH(), wp = g.w() + 2 * g.padW(), imageStride = g.cIn() * g.h() * g.w();
+        float[] x = Ref.random(48, g.n() * imageStride);
+        int xBase = (g.n() - 1) * imageStride + (g.groups() - 1) * g.cInPerGroup() * g.h() * g.w(); // last image and group
+        // the group's planes with their padding materialized, after a few floats of another array's data
+        int xpBase = 3;
+        float[] xp = new float[xpBase + g.cInPerGroup() * hp * wp];
+        for (int c = 0; c < g.cInPerGroup(); c++) {
+            for (int iy = 0; iy < g.h(); iy++) {
+                System.arraycopy(x, xBase + (c * g.h() + iy) * g.w(), xp, xpBase + (c * hp + iy + g.padH()) * wp + g.padW(), g.w());
+            }
+        }
+        int[][] windows = {{0, kk, 0, ohw}, {1, kk - 1, g.outW() - 1, ohw - g.outW() + 1}, {kk / 2, kk - kk / 2, 3, ohw - 3}};
+        for (int[] wdw : windows) {
+            int p0 = wdw[0], kc = wdw[1], j0 = wdw[2], nc = wdw[3];
+            if (kc <= 0 || nc <= 0) continue;
+            MemorySegment dst = buffer((long) (nc + nr) * kc);
+            kr.packBIm2colPadded(xp, xpBase, hp, wp, g, p0, kc, j0, nc, dst);
+            float[] want = panels(nc, nr, kc, (j, p) -> 1, (j, p) -> im2col(x, xBase, 0, g, 0, p0 + p, j0 + j));
+            assertPacked(dst, want, "packBIm2colPadded window p0=" + p0 + " j0=" + j0);
+        }
+    }
 }
