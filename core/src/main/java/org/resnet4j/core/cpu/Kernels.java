@@ -210,14 +210,11 @@ class Kernels {
                 int j = j0 + jr + l;
                 off[l] = (j / ow) * wp + j % ow;
             }
-            // the columns before the panel's first row end: the same for every kernel position, so found once here
-            int split = 1;
-            while (split < cols && off[split] - off[0] == split) split++;
             int ci = p0 / khw, rem = p0 % khw, ky = rem / kW, kx = rem % kW;
             for (int pp = 0; pp < kc; pp++) {
                 long d = panel + 4L * pp * nr;
                 int shift = xpBase + ci * plane + ky * dh * wp + kx * dw;
-                packPaddedRow(xp, shift, off, cols, wp - ow, split, dst, d);
+                packPaddedRow(xp, shift, off, cols, dst, d);
                 if (++kx == kW) {
                     kx = 0;
                     if (++ky == g.kH()) {
@@ -229,11 +226,8 @@ class Kernels {
         }
     }
 
-    /**
-     * dst lane l = xp[shift + off[l]] for l < cols, zero after; gap = wp - ow (the jump at a row end), and the lanes
-     * before split lie on the first output row (off[l] = off[0] + l).
-     */
-    void packPaddedRow(float[] xp, int shift, int[] off, int cols, int gap, int split, MemorySegment dst, long d) {
+    /** dst lane l = xp[shift + off[l]] for l < cols, zero after. */
+    private void packPaddedRow(float[] xp, int shift, int[] off, int cols, MemorySegment dst, long d) {
         int nr = nr(), l = 0;
         for (; l < cols; l++) dst.set(F, d + 4L * l, xp[shift + off[l]]);
         for (; l < nr; l++) dst.set(F, d + 4L * l, 0f);

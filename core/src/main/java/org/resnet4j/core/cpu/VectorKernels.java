@@ -49,26 +49,43 @@ final class VectorKernels extends Kernels {
     }
 
     @Override
-    void packPaddedRow(float[] xp, int shift, int[] off, int cols, int gap, int split, MemorySegment dst, long d) {
-        if (cols == NR) {
-            int base = shift + off[0];
-            if (split == NR) {
-                // the whole panel lies on one output row: two contiguous loads
-                copyRow(xp, base, dst, d);
-                return;
+    void packBIm2colPadded(float[] xp, int xpBase, int hp, int wp, ConvGeometry g, int p0, int kc, int j0, int nc,
+                           MemorySegment dst) {
+        final int ow = g.outW(), kW = g.kW(), kH = g.kH(), khw = kH * kW, dh = g.dilationH(), dw = g.dilationW();
+        final int plane = hp * wp, gap = wp - ow;
+        for (int jr = 0; jr < nc; jr += NR) {
+            int cols = Math.min(NR, nc - jr), j = j0 + jr;
+            int first = (j / ow) * wp + j % ow, split = Math.min(cols, ow - j % ow);
+            // a panel on one output row, or with one row end inside it (the rest needs the general packer)
+            boolean oneRow = cols == NR && split == NR, oneBreak = cols == NR && split < NR && split + ow >= NR;
+            if (!oneRow && !oneBreak) {
+                super.packBIm2colPadded(xp, xpBase, hp, wp, g, p0, kc, j, cols, dst.asSlice((long) jr * kc * 4));
+                continue;
             }
-            if (off[NR - 1] - off[0] == NR - 1 + gap) {
-                // one row end inside the panel: lanes from `split` on read gap floats further on
-                for (int o = 0; o < NR; o += L) {
-                    VectorMask<Float> jumped = S.indexInRange(o, split).not();
-                    FloatVector near = FloatVector.fromArray(S, xp, base + o);
-                    FloatVector far = FloatVector.fromArray(S, xp, base + o + gap);
-                    near.blend(far, jumped).intoMemorySegment(dst, d + 4L * o, NO);
+            VectorMask<Float> jumped0 = S.indexInRange(0, split).not(), jumped1 = S.indexInRange(L, split).not();
+            long d = (long) jr * kc * 4;
+            int ci = p0 / khw, rem = p0 % khw, ky = rem / kW, kx = rem % kW;
+            int rowBase = xpBase + first + ci * plane + ky * dh * wp;
+            for (int pp = 0; pp < kc; pp++, d += 4L * NR) {
+                int base = rowBase + kx * dw;
+                FloatVector v0 = FloatVector.fromArray(S, xp, base), v1 = FloatVector.fromArray(S, xp, base + L);
+                if (oneBreak) {
+                    // lanes from split on lie on the next output row: gap floats further on
+                    v0 = v0.blend(FloatVector.fromArray(S, xp, base + gap), jumped0);
+                    v1 = v1.blend(FloatVector.fromArray(S, xp, base + L + gap), jumped1);
                 }
-                return;
+                v0.intoMemorySegment(dst, d, NO);
+                v1.intoMemorySegment(dst, d + 4L * L, NO);
+                if (++kx == kW) {
+                    kx = 0;
+                    rowBase += dh * wp;
+                    if (++ky == kH) {
+                        ky = 0;
+                        rowBase += plane - kH * dh * wp;
+                    }
+                }
             }
         }
-        super.packPaddedRow(xp, shift, off, cols, gap, split, dst, d);
     }
 
     // ------------------------------------------------------------------ transposing packers
