@@ -165,7 +165,8 @@ final class GemmDriver {
         int rows = i1 - i0;
         // (with more rows each B panel's column strip of C spans too many rows: measured slower)
         if (rows <= MC && (long) roundUp(rows, mr) * kcMax * 4 <= A_RESIDENT) {
-            MemorySegment aBuf = packedA != null ? null : ws.packA((long) roundUp(rows, mr) * kcMax);
+            // (nr floats of slack: packers may copy whole vectors past a block's end)
+            MemorySegment aBuf = packedA != null ? null : ws.packA((long) roundUp(rows, mr) * kcMax + nr);
             MemorySegment bBuf = ws.packB((long) nr * kcMax);
             for (int jc = j0; jc < j1; jc += NC) {
                 int ncb = Math.min(NC, j1 - jc);
@@ -184,7 +185,7 @@ final class GemmDriver {
         }
         int ncMax = Math.min(NC, j1 - j0);
         int mcMax = Math.min(MC, rows);
-        MemorySegment aBuf = packedA != null ? null : ws.packA((long) roundUp(mcMax, mr) * kcMax);
+        MemorySegment aBuf = packedA != null ? null : ws.packA((long) roundUp(mcMax, mr) * kcMax + nr);
         MemorySegment bBuf = ws.packB((long) roundUp(ncMax, nr) * kcMax);
         for (int jc = j0; jc < j1; jc += NC) {
             int ncb = Math.min(NC, j1 - jc);

@@ -389,11 +389,17 @@ final class VectorKernels extends Kernels {
     void packAChannelsLastTaps(float[] xT, int hp, int wp, ConvGeometry g, int i0, int mc, int p0, int kc,
                                MemorySegment dst) {
         int c = g.cIn(), size = roundUp(mc, MR) * kc;
+        if (dst.byteSize() < 4L * (size + L)) {
+            // the 8-lane copies below write up to L floats past the block (GemmDriver's buffers have that slack)
+            super.packAChannelsLastTaps(xT, hp, wp, g, i0, mc, p0, kc, dst);
+            return;
+        }
         int[] pixel = pixelOffsets(g, hp, wp, p0, kc);
-        float[] st = Workspace.get().stage(size + L);
         int[] runRow = new int[MR], runSrc = new int[MR];
+        final int safe = xT.length - L;
+        final long col = 4L * MR;
         for (int ir = 0; ir < mc; ir += MR) {
-            int panel = ir * kc, rows = Math.min(MR, mc - ir), runs = 0;
+            int rows = Math.min(MR, mc - ir), runs = 0;
             // the panel's rows in runs that share a tap: consecutive channels of one pixel
             for (int r = 0; r < rows; runs++) {
                 int i = i0 + ir + r;
@@ -401,29 +407,37 @@ final class VectorKernels extends Kernels {
                 runSrc[runs] = tapOffset(g, wp, i / c) + i % c;
                 r += Math.min(rows - r, c - i % c);
             }
-            int p = 0, d = panel, safe = xT.length - L;
+            // per column one 8-lane copy per run, in row order: the lanes past a run land on the rows of the next
+            // run or of the next column, which are written after them
+            int p = 0;
+            long d = 4L * ir * kc;
             if (runs == 1 && rows == MR) {
-                // one 8-lane copy per column; its last two lanes land in the next column's slot, written next
-                for (int src = runSrc[0]; p < kc && pixel[p] + src <= safe; p++, d += MR) {
-                    FloatVector.fromArray(S, xT, pixel[p] + src).intoArray(st, d);
+                for (int src = runSrc[0]; p < kc && pixel[p] + src <= safe; p++, d += col) {
+                    FloatVector.fromArray(S, xT, pixel[p] + src).intoMemorySegment(dst, d, NO);
+                }
+            } else if (runs == 2 && rows == MR) {
+                // a panel across two taps (channel counts that are not a multiple of 6)
+                int src0 = runSrc[0], src1 = runSrc[1];
+                long at1 = 4L * runRow[1];
+                for (; p < kc && pixel[p] + Math.max(src0, src1) <= safe; p++, d += col) {
+                    FloatVector.fromArray(S, xT, pixel[p] + src0).intoMemorySegment(dst, d, NO);
+                    FloatVector.fromArray(S, xT, pixel[p] + src1).intoMemorySegment(dst, d + at1, NO);
                 }
             }
-            // per column one 8-lane copy per run, in row order: the lanes past a run land on the rows of the next
-            // run or of the next column, which are written after them (st has L floats of slack at the end)
-            for (; p < kc; p++, d += MR) {
+            for (; p < kc; p++, d += col) {
                 for (int k = 0; k < runs; k++) {
                     int src = pixel[p] + runSrc[k];
+                    long at = d + 4L * runRow[k];
                     if (src <= safe) {
-                        FloatVector.fromArray(S, xT, src).intoArray(st, d + runRow[k]);
+                        FloatVector.fromArray(S, xT, src).intoMemorySegment(dst, at, NO);
                     } else {
                         int end = k + 1 < runs ? runRow[k + 1] : rows;
-                        for (int z = runRow[k]; z < end; z++) st[d + z] = xT[src + z - runRow[k]];
+                        for (int z = 0; z < end - runRow[k]; z++) dst.set(F, at + 4L * z, xT[src + z]);
                     }
                 }
-                for (int z = rows; z < MR; z++) st[d + z] = 0f;
+                for (int z = rows; z < MR; z++) dst.set(F, d + 4L * z, 0f);
             }
         }
-        MemorySegment.copy(st, 0, dst, F, 0, size);
     }
 
     // ------------------------------------------------------------------ GEMM

@@ -245,11 +245,15 @@ class PackTest {
             int p0 = wdw[0], kc = wdw[1], j0 = wdw[2], nc = wdw[3];
             if (kc <= 0 || nc <= 0) continue;
             MemorySegment dst = buffer((long) (nc + mr) * kc);
-            kr.packAChannelsLastTaps(xT, hp, wp, g, j0, nc, p0, kc, dst);
             // row j = (tap, ci) is im2col's kernel position (ci, tap)
             float[] want = panels(nc, mr, kc, (j, p) -> 1, (j, p) -> im2col(x, 0, imageStride, g, (p0 + p) / ohw,
                     (j0 + j) % c * khw + (j0 + j) / c, (p0 + p) % ohw));
+            kr.packAChannelsLastTaps(xT, hp, wp, g, j0, nc, p0, kc, dst);
             assertPacked(dst, want, "packAChannelsLastTaps window p0=" + p0 + " kc=" + kc + " j0=" + j0 + " nc=" + nc);
+            // into a buffer with no room past the block: the same panels, and nothing written beyond it
+            MemorySegment exact = buffer(want.length);
+            kr.packAChannelsLastTaps(xT, hp, wp, g, j0, nc, p0, kc, exact);
+            assertPacked(exact, want, "packAChannelsLastTaps (no slack) window p0=" + p0 + " j0=" + j0);
         }
     }
 
