@@ -19,8 +19,44 @@ final class Pool {
         });
     }
 
-    /** Offset within the plane of the window's maximum; the first one wins; NaN propagates as in PyTorch. */
+    /**
+     * Offset within the plane of the window's maximum: the first one wins, and the first NaN wins over
+     * everything, as in PyTorch. Windows inside the plane take {@link #argmaxInside}; the others, and windows
+     * holding a NaN, the element-by-element {@link #argmaxAnywhere}.
+     */
     static int argmax(float[] x, int in, PoolGeometry g, int oy, int ox) {
+        int iy0 = oy * g.strideH() - g.padH(), ix0 = ox * g.strideW() - g.padW();
+        if (iy0 >= 0 && ix0 >= 0 && iy0 + (g.kH() - 1) * g.dilationH() < g.h() && ix0 + (g.kW() - 1) * g.dilationW() < g.w()) {
+            int at = argmaxInside(x, in + iy0 * g.w() + ix0, g.kH(), g.kW(), g.dilationH() * g.w(), g.dilationW());
+            if (at >= 0) return at - in;
+        }
+        return argmaxAnywhere(x, in, g, oy, ox);
+    }
+
+    /**
+     * The array offset of the first maximum of a window that lies inside the plane (top-left at x[at], rows
+     * rowStep apart, columns colStep apart), or -1 when it holds a NaN. Without early exits or bounds tests the
+     * comparisons compile to conditional moves: max search on real data is a coin toss for a branch predictor.
+     */
+    private static int argmaxInside(float[] x, int at, int kH, int kW, int rowStep, int colStep) {
+        int best = at;
+        float bestV = x[at];
+        boolean nan = bestV != bestV;
+        for (int ky = 0, row = at; ky < kH; ky++, row += rowStep) {
+            for (int kx = ky == 0 ? 1 : 0; kx < kW; kx++) {
+                int i = row + kx * colStep;
+                float v = x[i];
+                boolean greater = v > bestV;
+                best = greater ? i : best;
+                bestV = greater ? v : bestV;
+                nan |= v != v;
+            }
+        }
+        return nan ? -1 : best;
+    }
+
+    /** {@link #argmax} for any window, element by element (padding skipped). */
+    static int argmaxAnywhere(float[] x, int in, PoolGeometry g, int oy, int ox) {
         int best = -1;
         float bestV = Float.NEGATIVE_INFINITY;
         for (int ky = 0; ky < g.kH(); ky++) {

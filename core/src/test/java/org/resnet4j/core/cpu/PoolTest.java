@@ -39,6 +39,49 @@ class PoolTest {
         }
     }
 
+    /**
+     * Ties and NaN, inside the plane and at its padded edges: the first maximum in scan order wins, and the first
+     * NaN wins over everything (PyTorch's rule); the backward routes each gradient to that element.
+     */
+    @Test
+    void maxPoolTiesAndNaNFollowPyTorch() {
+        for (PoolGeometry g : new PoolGeometry[] {PoolGeometry.max(2, 2, 12, 13, 3, 2, 1, false),
+            new PoolGeometry(1, 2, 11, 11, 3, 2, 1, 1, 1, 1, 2, 1, false, true, 0)}) {
+            int hw = g.h() * g.w(), oh = g.outH(), ow = g.outW();
+            float[] x = new float[g.n() * g.c() * hw];
+            java.util.Random r = new java.util.Random(83);
+            for (int i = 0; i < x.length; i++) x[i] = r.nextInt(12) == 0 ? Float.NaN : r.nextInt(3) - 1; // many ties, -1..1
+            x[5] = -0f; // a signed zero among zeros
+            float[] dy = Ref.random(84, g.n() * g.c() * oh * ow);
+            float[] y = new float[dy.length], dx = new float[x.length];
+            for (int pl = 0; pl < g.n() * g.c(); pl++) for (int oy = 0; oy < oh; oy++) for (int ox = 0; ox < ow; ox++) {
+                int best = -1;
+                scan:
+                for (int ky = 0; ky < g.kH(); ky++) for (int kx = 0; kx < g.kW(); kx++) {
+                    int iy = oy * g.strideH() - g.padH() + ky * g.dilationH(), ix = ox * g.strideW() - g.padW() + kx * g.dilationW();
+                    if (iy < 0 || iy >= g.h() || ix < 0 || ix >= g.w()) continue;
+                    int i = pl * hw + iy * g.w() + ix;
+                    if (best < 0 || x[i] > x[best] || Float.isNaN(x[i])) best = i;
+                    if (Float.isNaN(x[i])) break scan;
+                }
+                int o = (pl * oh + oy) * ow + ox;
+                y[o] = x[best];
+                dx[best] += dy[o];
+            }
+            Tensor ty = CPU.zeros(g.outputShape()), tdx = CPU.zeros(g.inputShape());
+            CPU.maxPool2dForward(CPU.fromFloats(x, g.inputShape()), g, ty);
+            CPU.maxPool2dBackward(CPU.fromFloats(dy, g.outputShape()), CPU.fromFloats(x, g.inputShape()), g, tdx);
+            float[] gotY = ty.toFloats(), gotDx = tdx.toFloats();
+            for (int i = 0; i < y.length; i++) {
+                org.assertj.core.api.Assertions.assertThat(Float.floatToRawIntBits(gotY[i])).as("y[%d] of %s", i, g)
+                        .isEqualTo(Float.floatToRawIntBits(y[i]));
+            }
+            for (int i = 0; i < dx.length; i++) {
+                org.assertj.core.api.Assertions.assertThat(gotDx[i]).as("dx[%d] of %s", i, g).isEqualTo(dx[i]);
+            }
+        }
+    }
+
     @Test
     void avgPoolForwardAndBackward() {
         for (PoolGeometry g : new PoolGeometry[] {
