@@ -31,7 +31,8 @@ run_jmh() {
 }
 echo "running JMH (ours)..." >&2
 run_jmh "$OUT/gemm.json" 'GemmBench' -p shape=256,512,1024,2048
-run_jmh "$OUT/conv.json" 'ConvBench'
+# forward and forwardBackward (the side-by-side has no per-gradient rows)
+run_jmh "$OUT/conv.json" 'ConvBench.forward'
 run_jmh "$OUT/bn.json" 'BatchNormBench'
 run_jmh "$OUT/model.json" 'ModelBench'
 "$PY" - "$OUT" <<'PYEOF'

@@ -39,10 +39,12 @@ class ScalarFallbackTest {
                     .hasSize(2);
             assertThat(stderr).doesNotContain("Using incubator modules");
 
-            List<Float> gemm = new ArrayList<>(), conv = new ArrayList<>();
+            List<Float> gemm = new ArrayList<>(), conv = new ArrayList<>(), dx = new ArrayList<>(), dw = new ArrayList<>();
             for (String line : out.split("\n")) {
                 if (line.startsWith("gemm ")) gemm.add(Float.parseFloat(line.substring(5)));
                 if (line.startsWith("conv ")) conv.add(Float.parseFloat(line.substring(5)));
+                if (line.startsWith("dx ")) dx.add(Float.parseFloat(line.substring(3)));
+                if (line.startsWith("dw ")) dw.add(Float.parseFloat(line.substring(3)));
             }
             int m = ScalarPathMain.M, n = ScalarPathMain.N, k = ScalarPathMain.K;
             float[] a = Ref.random(31, m * k), b = Ref.random(32, k * n);
@@ -52,6 +54,12 @@ class ScalarFallbackTest {
             float[] x = Ref.random(33, g.n() * g.cIn() * g.h() * g.w());
             float[] w = Ref.random(34, g.cOut() * g.cInPerGroup() * g.kH() * g.kW());
             Ref.assertClose(toArray(conv), ConvRef.forward(x, w, null, g), 1e-5, "scalar conv");
+            ConvGeometry gg = ScalarPathMain.GRAD;
+            float[] gx = Ref.random(35, gg.n() * gg.cIn() * gg.h() * gg.w());
+            float[] gw = Ref.random(36, gg.cOut() * gg.cInPerGroup() * gg.kH() * gg.kW());
+            float[] gdy = Ref.random(37, gg.n() * gg.cOut() * gg.outH() * gg.outW());
+            Ref.assertClose(toArray(dx), ConvRef.backwardInput(gdy, gw, gg), 1e-5, "scalar conv input gradient");
+            Ref.assertClose(toArray(dw), ConvRef.backwardWeight(gdy, gx, gg), 1e-5, "scalar conv weight gradient");
         } finally {
             Files.deleteIfExists(err);
         }
