@@ -49,7 +49,10 @@ public class ConvBench {
             case "r20_3x3_16_32" -> ConvGeometry.of(128, 16, 32, 32, 16, 3, 1, 1, 1, 1);
             case "r20_3x3_32_16" -> ConvGeometry.of(128, 32, 16, 16, 32, 3, 1, 1, 1, 1);
             case "r20_3x3_64_8" -> ConvGeometry.of(128, 64, 8, 8, 64, 3, 1, 1, 1, 1);
-            // ResNet-20's downsampling convolutions (not in the default list; pass them with -p conv=...)
+            // ResNet-50's layer4 on 7x7 images, and ResNet-20's downsampling convolutions (not in the default list;
+            // pass them with -p conv=...)
+            case "3x3_512_512_7" -> ConvGeometry.of(8, 512, 7, 7, 512, 3, 1, 1, 1, 1);
+            case "1x1_2048_512_7" -> ConvGeometry.of(8, 2048, 7, 7, 512, 1, 1, 0, 1, 1);
             case "r20_3x3s2_16_32" -> new ConvGeometry(128, 16, 32, 32, 32, 3, 3, 2, 2, 1, 1, 1, 1, 1);
             case "r20_3x3s2_32_16" -> new ConvGeometry(128, 32, 16, 16, 64, 3, 3, 2, 2, 1, 1, 1, 1, 1);
             case "3x3s2_128_128_56" -> ConvGeometry.of(8, 128, 56, 56, 128, 3, 2, 1, 1, 1);
