@@ -29,7 +29,9 @@ class GemmTest {
     static Stream<Arguments> shapes() {
         int[][] mnk = {
             {1, 1, 1}, {3, 3, 3}, {7, 7, 7}, {17, 17, 17}, {63, 63, 63}, {129, 129, 129}, {257, 257, 257},
-            {1, 257, 3}, {130, 7, 300}, {5, 300, 2}, {300, 1, 17}, {6, 16, 1}, {12, 32, 513}, {149, 67, 31}
+            {1, 257, 3}, {130, 7, 300}, {5, 300, 2}, {300, 1, 17}, {6, 16, 1}, {12, 32, 513}, {149, 67, 31},
+            // row blocks over one shared packed B, with several K blocks (1100 = 3 x 367)
+            {400, 150, 1100}
         };
         Stream.Builder<Arguments> s = Stream.builder();
         for (int[] d : mnk) {
@@ -85,15 +87,18 @@ class GemmTest {
 
     @Test
     void bitIdenticalForOneAndTwoThreads() {
-        int m = 203, n = 517, k = 389;
-        float[] a = Ref.random(6, m * k), b = Ref.random(7, k * n), c0 = Ref.random(8, m * n);
-        float[][] results = new float[2][];
-        for (int t = 1; t <= 2; t++) {
-            Parallel.setThreads(t);
-            Tensor tc = CPU.fromFloats(c0, m, n);
-            CPU.gemm(false, true, m, n, k, 1.0, CPU.fromFloats(a, m, k), 0, k, CPU.fromFloats(b, n, k), 0, k, 0.5, tc, 0, n);
-            results[t - 1] = tc.toFloats();
+        // column blocks (m < n), and row blocks over a shared B with several K blocks (m > n)
+        for (int[] d : new int[][] {{203, 517, 389}, {517, 203, 1100}}) {
+            int m = d[0], n = d[1], k = d[2];
+            float[] a = Ref.random(6, m * k), b = Ref.random(7, k * n), c0 = Ref.random(8, m * n);
+            float[][] results = new float[2][];
+            for (int t = 1; t <= 2; t++) {
+                Parallel.setThreads(t);
+                Tensor tc = CPU.fromFloats(c0, m, n);
+                CPU.gemm(false, true, m, n, k, 1.0, CPU.fromFloats(a, m, k), 0, k, CPU.fromFloats(b, n, k), 0, k, 0.5, tc, 0, n);
+                results[t - 1] = tc.toFloats();
+            }
+            assertThat(results[1]).as("%dx%dx%d", m, n, k).isEqualTo(results[0]);
         }
-        assertThat(results[1]).isEqualTo(results[0]);
     }
 }
