@@ -59,7 +59,12 @@ final class VectorKernels extends Kernels {
             // a panel on one output row, or with one row end inside it (the rest needs the general packer)
             boolean oneRow = cols == NR && split == NR, oneBreak = cols == NR && split < NR && split + ow >= NR;
             if (!oneRow && !oneBreak) {
-                super.packBIm2colPadded(xp, xpBase, hp, wp, g, p0, kc, j, cols, dst.asSlice((long) jr * kc * 4));
+                if (cols == NR) {
+                    // several row ends (outputs narrower than half a panel, e.g. 7x7): gather each half-panel
+                    gatherPadded(xp, xpBase, wp, plane, g, p0, kc, j, dst, (long) jr * kc * 4);
+                } else {
+                    super.packBIm2colPadded(xp, xpBase, hp, wp, g, p0, kc, j, cols, dst.asSlice((long) jr * kc * 4));
+                }
                 continue;
             }
             VectorMask<Float> jumped0 = S.indexInRange(0, split).not(), jumped1 = S.indexInRange(L, split).not();
@@ -83,6 +88,29 @@ final class VectorKernels extends Kernels {
                         ky = 0;
                         rowBase += plane - kH * dh * wp;
                     }
+                }
+            }
+        }
+    }
+
+    /** One full panel of {@link #packBIm2colPadded} at columns [j, j + NR), whatever their layout, by gathers. */
+    private static void gatherPadded(float[] xp, int xpBase, int wp, int plane, ConvGeometry g, int p0, int kc, int j,
+                                     MemorySegment dst, long d) {
+        final int kW = g.kW(), kH = g.kH(), khw = kH * kW, dh = g.dilationH(), dw = g.dilationW(), ow = g.outW();
+        int[] off = new int[NR];
+        for (int l = 0; l < NR; l++) off[l] = (j + l) / ow * wp + (j + l) % ow;
+        int ci = p0 / khw, rem = p0 % khw, ky = rem / kW, kx = rem % kW;
+        int rowBase = xpBase + ci * plane + ky * dh * wp;
+        for (int pp = 0; pp < kc; pp++, d += 4L * NR) {
+            int base = rowBase + kx * dw;
+            FloatVector.fromArray(S, xp, base, off, 0).intoMemorySegment(dst, d, NO);
+            FloatVector.fromArray(S, xp, base, off, L).intoMemorySegment(dst, d + 4L * L, NO);
+            if (++kx == kW) {
+                kx = 0;
+                rowBase += dh * wp;
+                if (++ky == kH) {
+                    ky = 0;
+                    rowBase += plane - kH * dh * wp;
                 }
             }
         }
