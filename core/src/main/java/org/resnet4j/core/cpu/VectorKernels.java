@@ -489,8 +489,9 @@ final class VectorKernels extends Kernels {
                     continue;
                 }
                 // a last panel of at most 4 rows (ResNet-20's 16 and 64 channels leave 4, its 32 leave 2) skips the
-                // two rows that are only padding
-                if (rows <= 4) tile4(kc, a, ap, b, bp, acc);
+                // two rows that are only padding, one of at most L columns the half that is
+                if (cols <= L) tileHalf(kc, a, ap, b, bp, acc);
+                else if (rows <= 4) tile4(kc, a, ap, b, bp, acc);
                 else tile(kc, a, ap, b, bp, acc);
                 if (cols == NR) {
                     for (int r = 0; r < rows; r++, ci += ldc) {
@@ -558,6 +559,30 @@ final class VectorKernels extends Kernels {
         c41.intoArray(acc, 4 * NR + L);
         c50.intoArray(acc, 5 * NR);
         c51.intoArray(acc, 5 * NR + L);
+    }
+
+    /**
+     * acc's first L columns (of MR x NR) = the packed A panel times the first half of the B panel: a last panel of
+     * at most L columns (ResNet-50's 7x7 images leave one of 49) skips the half that is only padding.
+     */
+    private static void tileHalf(int kc, MemorySegment a, long ao, MemorySegment b, long bo, float[] acc) {
+        FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S);
+        FloatVector c3 = FloatVector.zero(S), c4 = FloatVector.zero(S), c5 = FloatVector.zero(S);
+        for (long end = ao + 4L * MR * kc; ao < end; ao += 4 * MR, bo += 4L * NR) {
+            FloatVector b0 = FloatVector.fromMemorySegment(S, b, bo, NO);
+            c0 = FloatVector.broadcast(S, a.get(F, ao)).fma(b0, c0);
+            c1 = FloatVector.broadcast(S, a.get(F, ao + 4)).fma(b0, c1);
+            c2 = FloatVector.broadcast(S, a.get(F, ao + 8)).fma(b0, c2);
+            c3 = FloatVector.broadcast(S, a.get(F, ao + 12)).fma(b0, c3);
+            c4 = FloatVector.broadcast(S, a.get(F, ao + 16)).fma(b0, c4);
+            c5 = FloatVector.broadcast(S, a.get(F, ao + 20)).fma(b0, c5);
+        }
+        c0.intoArray(acc, 0);
+        c1.intoArray(acc, NR);
+        c2.intoArray(acc, 2 * NR);
+        c3.intoArray(acc, 3 * NR);
+        c4.intoArray(acc, 4 * NR);
+        c5.intoArray(acc, 5 * NR);
     }
 
     /** acc rows 0..3 (of MR x NR) = the first four rows of the packed A panel (kc x MR) times the B panel. */
