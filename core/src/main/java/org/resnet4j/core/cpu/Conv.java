@@ -221,9 +221,9 @@ final class Conv {
     /**
      * True when the weight gradient runs on channels-last copies ({@link #backwardWeightChannelsLast}): one group, a
      * kernel that is not pointwise, at least 16 input channels (a panel's six rows then span at most two taps) and at
-     * most 64 output channels. Measured on the 2-core AVX2 machine (GFLOP/s, channels-last vs im2col): ResNet-20's
-     * 3x3 16->16 32x32 N=128 50 vs 41, 32->32 16x16 78 vs 45, 64->64 8x8 101-108 vs 56-58, its stride-2 16->32 53 vs
-     * 38 and 32->64 74 vs 55; ResNet-50's 3x3 64->64 56x56 N=8 98-104 vs 100-104. With more output channels the
+     * most 64 output channels. Measured on the 2-core AVX2 machine (GFLOP/s, channels-last vs im2col, ConvBench
+     * backwardWeight): ResNet-20's 3x3 16->16 32x32 N=128 57-58 vs 41-43 (the direct convolution this replaced: 41),
+     * 32->32 16x16 70-78 vs 43-45, 64->64 8x8 99-108 vs 56-58, its stride-2 16->32 53 vs 38 and 32->64 74 vs 55; ResNet-50's 3x3 64->64 56x56 N=8 98-104 vs 100-104. With more output channels the
      * im2col product is already efficient and the copies do not pay (3x3 128->128 28x28 110 vs 116, 3x3/2 128->128
      * 97-103 vs 114, 1x1/2 256->512 74 vs 104: a strided kernel copies pixels it never reads), nor with three input
      * channels (the 7x7/2 stem, 58-62 vs 86).
