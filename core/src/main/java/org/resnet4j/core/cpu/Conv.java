@@ -88,10 +88,16 @@ final class Conv {
     /** xp (c, h+2ph, w+2pw) = x planes (c, h, w) starting at x[base], surrounded by zeros. */
     private static void padPlanes(float[] x, int base, int c, int h, int w, int ph, int pw, float[] xp) {
         int hp = h + 2 * ph, wp = w + 2 * pw;
-        java.util.Arrays.fill(xp, 0, c * hp * wp, 0f);
         for (int ci = 0; ci < c; ci++) {
+            int plane = ci * hp * wp;
+            // zeros only where nothing is copied: the top and bottom rows, and each row's left and right margins
+            java.util.Arrays.fill(xp, plane, plane + ph * wp, 0f);
+            java.util.Arrays.fill(xp, plane + (ph + h) * wp, plane + hp * wp, 0f);
             for (int iy = 0; iy < h; iy++) {
-                System.arraycopy(x, base + (ci * h + iy) * w, xp, (ci * hp + iy + ph) * wp + pw, w);
+                int row = plane + (iy + ph) * wp;
+                java.util.Arrays.fill(xp, row, row + pw, 0f);
+                System.arraycopy(x, base + (ci * h + iy) * w, xp, row + pw, w);
+                java.util.Arrays.fill(xp, row + pw + w, row + wp, 0f);
             }
         }
     }
