@@ -11,6 +11,24 @@ import org.resnet4j.core.Tensor;
 class PoolTest {
     private static final CpuBackend CPU = CpuBackend.get();
 
+    /**
+     * PyTorch's max-pool rule, written out: the index in x of the window's first maximum in scan order, padding
+     * skipped, the first NaN winning over everything.
+     */
+    private static int argmax(float[] x, int plane, PoolGeometry g, int oy, int ox) {
+        int best = -1;
+        for (int ky = 0; ky < g.kH(); ky++) {
+            for (int kx = 0; kx < g.kW(); kx++) {
+                int iy = oy * g.strideH() - g.padH() + ky * g.dilationH(), ix = ox * g.strideW() - g.padW() + kx * g.dilationW();
+                if (iy < 0 || iy >= g.h() || ix < 0 || ix >= g.w()) continue;
+                int i = plane + iy * g.w() + ix;
+                if (Float.isNaN(x[i])) return i;
+                if (best < 0 || x[i] > x[best]) best = i;
+            }
+        }
+        return best;
+    }
+
     @Test
     void maxPoolForwardAndBackward() {
         for (PoolGeometry g : new PoolGeometry[] {
@@ -20,13 +38,7 @@ class PoolTest {
             int oh = g.outH(), ow = g.outW(), hw = g.h() * g.w();
             double[] y = new double[dy.length], dx = new double[x.length];
             for (int pl = 0; pl < g.n() * g.c(); pl++) for (int oy = 0; oy < oh; oy++) for (int ox = 0; ox < ow; ox++) {
-                int best = -1;
-                for (int ky = 0; ky < g.kH(); ky++) for (int kx = 0; kx < g.kW(); kx++) {
-                    int iy = oy * g.strideH() - g.padH() + ky * g.dilationH(), ix = ox * g.strideW() - g.padW() + kx * g.dilationW();
-                    if (iy < 0 || iy >= g.h() || ix < 0 || ix >= g.w()) continue;
-                    int i = pl * hw + iy * g.w() + ix;
-                    if (best < 0 || x[i] > x[best]) best = i;
-                }
+                int best = argmax(x, pl * hw, g, oy, ox);
                 int o = (pl * oh + oy) * ow + ox;
                 y[o] = x[best];
                 dx[best] += dy[o];
@@ -55,15 +67,7 @@ class PoolTest {
             float[] dy = Ref.random(84, g.n() * g.c() * oh * ow);
             float[] y = new float[dy.length], dx = new float[x.length];
             for (int pl = 0; pl < g.n() * g.c(); pl++) for (int oy = 0; oy < oh; oy++) for (int ox = 0; ox < ow; ox++) {
-                int best = -1;
-                scan:
-                for (int ky = 0; ky < g.kH(); ky++) for (int kx = 0; kx < g.kW(); kx++) {
-                    int iy = oy * g.strideH() - g.padH() + ky * g.dilationH(), ix = ox * g.strideW() - g.padW() + kx * g.dilationW();
-                    if (iy < 0 || iy >= g.h() || ix < 0 || ix >= g.w()) continue;
-                    int i = pl * hw + iy * g.w() + ix;
-                    if (best < 0 || x[i] > x[best] || Float.isNaN(x[i])) best = i;
-                    if (Float.isNaN(x[i])) break scan;
-                }
+                int best = argmax(x, pl * hw, g, oy, ox);
                 int o = (pl * oh + oy) * ow + ox;
                 y[o] = x[best];
                 dx[best] += dy[o];
