@@ -11,6 +11,7 @@ import org.knowm.xchart.VectorGraphicsEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.style.Styler;
+import org.resnet4j.app.train.Drawing;
 import org.resnet4j.ops.io.AtomicFile;
 
 /** Line charts written as PNG (for the HTML page) and SVG (for slides and print), atomically. */
@@ -29,10 +30,13 @@ final class Charts {
 
     /** Writes {@code name.png} and {@code name.svg} into {@code dir}; returns the PNG bytes. */
     static byte[] save(XYChart chart, Path dir, String name) throws IOException {
-        byte[] png = BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
+        byte[] png = Drawing.withFonts(name + ".png", () -> BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG));
+        ByteArrayOutputStream svg = Drawing.withFonts(name + ".svg", () -> {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            VectorGraphicsEncoder.saveVectorGraphic(chart, bytes, VectorGraphicsEncoder.VectorGraphicsFormat.SVG);
+            return bytes;
+        });
         AtomicFile.write(dir.resolve(name + ".png"), out -> out.write(png));
-        ByteArrayOutputStream svg = new ByteArrayOutputStream();
-        VectorGraphicsEncoder.saveVectorGraphic(chart, svg, VectorGraphicsEncoder.VectorGraphicsFormat.SVG);
         AtomicFile.write(dir.resolve(name + ".svg"), out -> svg.writeTo(out));
         return png;
     }

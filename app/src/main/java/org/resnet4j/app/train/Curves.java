@@ -39,13 +39,16 @@ public final class Curves {
                 teAcc.add(100 * r.testAcc());
             }
         }
-        BufferedImage left = chart("Loss", "loss", trX, trLoss, teX, teLoss);
-        BufferedImage right = chart("Accuracy", "accuracy (%)", trX, trAcc, teX, teAcc);
-        BufferedImage both = new BufferedImage(left.getWidth() + right.getWidth(), left.getHeight(), BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = both.createGraphics();
-        g.drawImage(left, 0, 0, null);
-        g.drawImage(right, left.getWidth(), 0, null);
-        g.dispose();
+        BufferedImage both = Drawing.withFonts(file.getFileName().toString(), () -> {
+            BufferedImage left = chart("Loss", "loss", trX, trLoss, teX, teLoss);
+            BufferedImage right = chart("Accuracy", "accuracy (%)", trX, trAcc, teX, teAcc);
+            BufferedImage img = new BufferedImage(left.getWidth() + right.getWidth(), left.getHeight(), BufferedImage.TYPE_INT_RGB);
+            Graphics2D g = img.createGraphics();
+            g.drawImage(left, 0, 0, null);
+            g.drawImage(right, left.getWidth(), 0, null);
+            g.dispose();
+            return img;
+        });
         AtomicFile.write(file, out -> {
             if (!ImageIO.write(both, "png", out)) throw new IOException("no PNG writer available");
         });

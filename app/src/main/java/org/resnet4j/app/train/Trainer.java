@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.resnet4j.app.data.Augmenter;
@@ -51,6 +52,14 @@ public final class Trainer {
     private java.util.function.IntConsumer epochEnd = e -> { };
     private Map<String, String> extraMetadata = Map.of();
     private StepListener stepListener = (step, epoch, loss) -> { };
+    private CurvesWriter curves = Curves::write;
+    private boolean curvesWarned;
+
+    /** Draws curves.png; the chart is a view of metrics.csv, so failing to draw it never stops training. */
+    @FunctionalInterface
+    interface CurvesWriter {
+        void write(Path file, List<MetricsLog.Row> rows, double stepsPerEpoch) throws IOException;
+    }
 
     /** Sees every step after backward and before the optimizer's update: the gradients of this step are in place. */
     @FunctionalInterface
@@ -98,6 +107,24 @@ public final class Trainer {
     public Trainer onStep(StepListener listener) {
         this.stepListener = listener;
         return this;
+    }
+
+    /** Tests replace the chart writer to see what a machine that cannot draw does. */
+    Trainer drawCurvesWith(CurvesWriter writer) {
+        this.curves = writer;
+        return this;
+    }
+
+    private void drawCurves(Path file, List<MetricsLog.Row> rows, double stepsPerEpoch) {
+        try {
+            curves.write(file, rows, stepsPerEpoch);
+        } catch (IOException e) {
+            if (!curvesWarned) {
+                progress.message("warning: " + file.getFileName() + " not written: " + e.getMessage()
+                        + ". Training goes on; metrics.csv holds the same numbers.");
+                curvesWarned = true;
+            }
+        }
     }
 
     static Optimizer optimizer(TrainConfig cfg, Map<String, Parameter> params) {
@@ -230,7 +257,7 @@ public final class Trainer {
                     RunState.save(ckpt, model, opt, sched, new RunState.Position(epoch, step, loader.shuffleRng().state(),
                             loader.augmentRng().state(), best, bestEpoch, meta));
                     lastCheckpointNote = "last checkpoint: " + ckpt + " (epoch " + epoch + ")";
-                    Curves.write(out.resolve("curves.png"), metrics.rows(), stepsPerEpoch);
+                    drawCurves(out.resolve("curves.png"), metrics.rows(), stepsPerEpoch);
                 }
                 progress.endEpoch(String.format(Locale.ROOT,
                         "epoch %d/%d: train loss %.4f acc %.2f%% | test loss %.4f acc %.2f%%%s | %.0f img/s | %.1f s | lr %.4g",

@@ -116,6 +116,32 @@ class TrainerTest {
         }
     }
 
+    /** A machine that cannot draw (no fonts) still trains to the end and keeps every file but the chart. */
+    @Test
+    void aChartThatCannotBeDrawnWarnsOnceAndTrainingGoesOn() throws Exception {
+        Dataset train = data(32, 4), test = data(8, 5);
+        Path out = dir.resolve("nofonts");
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        int[] attempts = {0};
+        Trainer.Result r = new Trainer(tiny(1), CpuBackend.get(), train, test, cfg(out, 3, 0.05), info(train),
+                new PlainProgress(new PrintStream(log, true), 1000))
+                .drawCurvesWith((file, rows, steps) -> {
+                    attempts[0]++;
+                    throw new java.io.IOException("could not draw curves.png: the JDK found no usable font");
+                })
+                .run(null);
+        assertThat(r.epochsDone()).isEqualTo(3);
+        assertThat(attempts[0]).isEqualTo(3);
+        String text = log.toString();
+        assertThat(text).contains("warning: curves.png not written: could not draw curves.png: the JDK found no usable font");
+        assertThat(text.split("not written", -1)).hasSize(2); // once, not every epoch
+        assertThat(Files.readAllLines(out.resolve("metrics.csv")).stream().filter(l -> l.startsWith("epoch,")).count()).isEqualTo(3);
+        try (var files = Files.list(out)) {
+            assertThat(files.map(p -> p.getFileName().toString()))
+                    .containsExactlyInAnyOrder("metrics.csv", "last.safetensors", "best.safetensors", Trainer.CHECKPOINT);
+        }
+    }
+
     @Test
     void listenersSeeEveryStepWithGradientsAndEveryEpoch() throws Exception {
         Dataset train = data(20, 9);
