@@ -13,6 +13,7 @@ import org.jocl.Sizeof;
 import org.jocl.cl_command_queue;
 import org.jocl.cl_context;
 import org.jocl.cl_device_id;
+import org.jocl.cl_event;
 import org.jocl.cl_kernel;
 import org.jocl.cl_mem;
 import org.jocl.cl_program;
@@ -54,6 +55,8 @@ public final class OpenClBackend implements Backend {
     private final int elementWg;
     private final long maxAlloc;
     private final Map<String, cl_kernel> kernels = new HashMap<>();
+    private final KernelProfiler profiler;
+    private final BufferPool pool;
 
     private long h2dCount, h2dBytes, d2hCount, d2hBytes;
     private final java.util.concurrent.atomic.AtomicLong liveBytes = new java.util.concurrent.atomic.AtomicLong();
@@ -113,11 +116,13 @@ public final class OpenClBackend implements Backend {
         this.reduceWg = (int) Math.min(256, Long.highestOneBit(Math.max(1, info.maxWorkGroupSize())));
         this.elementWg = (int) Math.min(64, Long.highestOneBit(Math.max(1, info.maxWorkGroupSize())));
         this.maxAlloc = OpenClDevices.deviceLong(device, CL_DEVICE_MAX_MEM_ALLOC_SIZE);
+        this.pool = new BufferPool(info.globalMemBytes() / 4);
         org.jocl.cl_context_properties props = new org.jocl.cl_context_properties();
         props.addProperty(CL_CONTEXT_PLATFORM, found.platform());
         this.context = clCreateContext(props, 1, new cl_device_id[] {device}, null, null, null);
+        this.profiler = Boolean.getBoolean("resnet4j.opencl.profile") ? new KernelProfiler() : null;
         @SuppressWarnings("deprecation")
-        cl_command_queue q = clCreateCommandQueue(context, device, 0, null);
+        cl_command_queue q = clCreateCommandQueue(context, device, profiler != null ? CL_QUEUE_PROFILING_ENABLE : 0, null);
         this.queue = q;
         String source = ProgramCache.loadSources(SOURCES);
         String options = tuning.buildOptions() + " -DREDUCE_WG=" + reduceWg;
@@ -161,6 +166,11 @@ public final class OpenClBackend implements Backend {
     /** Bytes of device memory held by live tensors of this backend. */
     public long liveDeviceBytes() {
         return liveBytes.get();
+    }
+
+    /** Bytes of device memory kept from released tensors for the next tensors of the same sizes. */
+    public long pooledDeviceBytes() {
+        return pool.pooledBytes();
     }
 
     /** Blocks until every enqueued kernel has finished (for timing). */
@@ -220,6 +230,11 @@ public final class OpenClBackend implements Backend {
             allocatedSinceGc.set(0);
             System.gc();
         }
+        cl_mem reused = pool.take(bytes);
+        if (reused != null) {
+            liveBytes.addAndGet(bytes);
+            return reused;
+        }
         for (int attempt = 0; ; attempt++) {
             try {
                 cl_mem m = clCreateBuffer(context, CL_MEM_READ_WRITE, bytes, null, null);
@@ -239,6 +254,7 @@ public final class OpenClBackend implements Backend {
 
     /** Runs a collection and gives the Cleaner up to a second to release the buffers it found. */
     private void collectGarbageBuffers() {
+        pool.clear();
         long before = liveBytes.get();
         System.gc();
         long deadline = System.nanoTime() + 1_000_000_000L;
@@ -247,6 +263,7 @@ public final class OpenClBackend implements Backend {
         } catch (InterruptedException ie) {
             Thread.currentThread().interrupt();
         }
+        pool.clear(); // what the collection returned went to the pool: free it for the allocation that failed
         allocatedSinceGc.set(0);
     }
 
@@ -269,8 +286,9 @@ public final class OpenClBackend implements Backend {
         OpenClStorage s = new OpenClStorage(this, m, floats);
         long bytes = Math.max(4, floats * 4);
         java.util.concurrent.atomic.AtomicLong live = liveBytes;
+        BufferPool reuse = pool;
         s.setCleanable(CLEANER.register(s, () -> {
-            clReleaseMemObject(m);
+            reuse.give(m, bytes);
             live.addAndGet(-bytes);
         }));
         return new Tensor(s, shape);
@@ -285,11 +303,22 @@ public final class OpenClBackend implements Backend {
         return t;
     }
 
-    /** Zero-filled all the same: a fill is cheap on a device, and it keeps stale device memory out of any result. */
+    /**
+     * Not filled: the kernel that receives it overwrites every element (the {@link Backend#empty}
+     * contract), and a fill costs a pass over memory, 16% of a ResNet-50 training step's device time on an
+     * H100. With {@code -Dresnet4j.opencl.poisonEmpty=true} (set for every test) it is filled with NaN
+     * instead, so that a kernel writing only part of its output shows up as NaN in a result.
+     */
     @Override
-    public Tensor empty(int... shape) {
-        return zeros(shape);
+    public synchronized Tensor empty(int... shape) {
+        long n = Shape.numel(shape);
+        cl_mem m = allocate(n, shape);
+        Tensor t = wrap(m, n, shape);
+        if (POISON_EMPTY) fillMem(m, n, Float.NaN);
+        return t;
     }
+
+    private static final boolean POISON_EMPTY = Boolean.getBoolean("resnet4j.opencl.poisonEmpty");
 
     /** Frees the device buffer at once instead of when the garbage collector notices the tensor is gone. */
     @Override
@@ -412,18 +441,33 @@ public final class OpenClBackend implements Backend {
     }
 
     private void enqueue(String name, cl_kernel k, int dims, long[] global, long[] local) {
+        cl_event done = profiler != null ? new cl_event() : null;
         try {
-            clEnqueueNDRangeKernel(queue, k, dims, null, global, local, 0, null, null);
+            clEnqueueNDRangeKernel(queue, k, dims, null, global, local, 0, null, done);
         } catch (CLException e) {
             // drivers that allocate lazily report a full device here, not at clCreateBuffer
             if (!isOutOfMemory(e)) throw outOfMemory("running kernel " + name, e);
             collectGarbageBuffers();
             try {
-                clEnqueueNDRangeKernel(queue, k, dims, null, global, local, 0, null, null);
+                clEnqueueNDRangeKernel(queue, k, dims, null, global, local, 0, null, done);
             } catch (CLException again) {
                 throw outOfMemory("running kernel " + name, again);
             }
         }
+        if (done != null) profiler.enqueued(name, done);
+    }
+
+    /**
+     * Device time per kernel since the backend was made or {@link #resetKernelProfile()}, largest
+     * total first. Needs {@code -Dresnet4j.opencl.profile=true} when the backend is created (the queue
+     * then records each kernel's start and end); without it this is empty.
+     */
+    public synchronized List<KernelProfiler.Entry> kernelProfile() {
+        return profiler == null ? List.of() : profiler.entries();
+    }
+
+    public synchronized void resetKernelProfile() {
+        if (profiler != null) profiler.reset();
     }
 
     /** A device buffer that only grows; its bytes count in liveBytes like any tensor's. */
@@ -458,18 +502,69 @@ public final class OpenClBackend implements Backend {
     public synchronized void gemm(boolean transA, boolean transB, int m, int n, int k, double alpha,
                                   Tensor a, int offA, int lda, Tensor b, int offB, int ldb,
                                   double beta, Tensor c, int offC, int ldc) {
-        gemmMem(transA, transB, m, n, k, (float) alpha, mem(a), offA, lda, mem(b), offB, ldb, (float) beta, mem(c), offC, ldc);
+        gemmMem(transA, transB, m, n, k, (float) alpha, mem(a), offA, lda, mem(b), offB, ldb, (float) beta, mem(c), offC, ldc, n, 0);
     }
 
+    /**
+     * C = alpha op(A) op(B) + beta C, where C's element (row, col) is at
+     * {@code offC + row * ldc + (col / colGroup) * colGroupStride + col % colGroup}: a plain matrix with
+     * colGroup = n and colGroupStride = 0, or a convolution's (channels x images*pixels) product written
+     * straight into NCHW with colGroup = pixels per image and colGroupStride = floats per image.
+     */
     private void gemmMem(boolean transA, boolean transB, int m, int n, int k, float alpha,
                          cl_mem a, int offA, int lda, cl_mem b, int offB, int ldb,
-                         float beta, cl_mem c, int offC, int ldc) {
+                         float beta, cl_mem c, int offC, int ldc, int colGroup, int colGroupStride) {
         if (m <= 0 || n <= 0) return;
-        cl_kernel kern = kernel(tuning.kernelName());
-        setArgs(kern, new Object[] {m, n, k, alpha, a, offA, lda, transA, b, offB, ldb, transB, beta, c, offC, ldc});
         long groupsN = (n + tuning.tileN() - 1) / tuning.tileN(), groupsM = (m + tuning.tileM() - 1) / tuning.tileM();
-        enqueue(tuning.kernelName(), kern, 2, new long[] {groupsN * tuning.workGroupN(), groupsM * tuning.workGroupM()},
-                new long[] {tuning.workGroupN(), tuning.workGroupM()});
+        int slices = kSlices(groupsM * groupsN, m, n, k);
+        cl_kernel kern = kernel(tuning.kernelName());
+        long[] global = {groupsN * tuning.workGroupN(), groupsM * tuning.workGroupM(), slices};
+        long[] local = {tuning.workGroupN(), tuning.workGroupM(), 1};
+        if (slices == 1) {
+            setArgs(kern, new Object[] {m, n, k, alpha, a, offA, lda, transA, b, offB, ldb, transB, beta, c, offC, ldc, k, 0,
+                    colGroup, colGroupStride});
+            enqueue(tuning.kernelName(), kern, 3, global, local);
+            return;
+        }
+        // split K: each slice's product goes to its own block of P, then the blocks are added in order
+        int kPerSlice = kPerSlice(k, slices);
+        slices = (k + kPerSlice - 1) / kPerSlice;
+        global[2] = slices;
+        cl_mem p = sliceScratch.atLeast((long) slices * m * n);
+        setArgs(kern, new Object[] {m, n, k, 1f, a, offA, lda, transA, b, offB, ldb, transB, 0f, p, 0, n, kPerSlice, m * n, n, 0});
+        enqueue(tuning.kernelName() + " (split K)", kern, 3, global, local);
+        run1("gemm_slices_sum", (long) m * n, p, slices, m, n, alpha, beta, c, offC, ldc, colGroup, colGroupStride);
+    }
+
+    /**
+     * How many slices to split K into: one, unless the product has fewer tiles of C than the device
+     * has compute units and a long K (then enough slices to give every compute unit two work-groups,
+     * each slice still at least {@value #MIN_K_PER_SLICE} deep, the partial blocks within
+     * {@value #MAX_SLICE_FLOATS} floats).
+     */
+    int kSlices(long tiles, int m, int n, int k) {
+        long target = splitKTarget > 0 ? splitKTarget : 2L * info.computeUnits();
+        if (tiles >= target || k < 2 * MIN_K_PER_SLICE) return 1;
+        long slices = Math.min((target + tiles - 1) / tiles, k / MIN_K_PER_SLICE);
+        slices = Math.min(slices, Math.max(1, MAX_SLICE_FLOATS / ((long) m * n)));
+        return (int) Math.max(1, slices);
+    }
+
+    /** Slice depth: K / slices rounded up to whole tiles of the kernel's K step. */
+    private int kPerSlice(int k, int slices) {
+        int step = tuning.tileK();
+        int per = (k + slices - 1) / slices;
+        return (per + step - 1) / step * step;
+    }
+
+    static final int MIN_K_PER_SLICE = 256;
+    static final long MAX_SLICE_FLOATS = 16L << 20;
+    private final Scratch sliceScratch = new Scratch();
+    private long splitKTarget;
+
+    /** Sets the work-group count below which products split K (0: twice the compute units), so tests on a small device split too. */
+    synchronized void setSplitKTarget(long workGroups) {
+        splitKTarget = workGroups;
     }
 
     // ------------------------------------------------------------------ element-wise
@@ -563,7 +658,7 @@ public final class OpenClBackend implements Backend {
     // ------------------------------------------------------------------ convolution
 
     // Per chunk of B images and per group g, with P = B*oh*ow columns (image, oy, ox):
-    //   forward:         col (kk, P) = im2col(x);  tmp (copg, P) = W_g (copg, kk) * col;  y_g = tmp
+    //   forward:         col (kk, P) = im2col(x);  y_g = W_g (copg, kk) * col, stored in NCHW order by the GEMM
     //   backward input:  tmp (copg, P) = dy_g;  col (kk, P) = W_g^T (kk, copg) * tmp;  dx_g = col2im(col)
     //   backward weight: col = im2col(x);  tmp = dy_g;  dW_g (copg, kk) += tmp * col^T (chunks in order)
     // B is as large as the scratch budget allows, so one GEMM covers many images.
@@ -606,11 +701,6 @@ public final class OpenClBackend implements Backend {
         run1("nchw_to_cm", (long) g.cOutPerGroup() * b * ohw, t, off, g.cOut() * ohw, cm, b, g.cOutPerGroup(), ohw);
     }
 
-    private void fromChannelMajor(cl_mem cm, cl_mem t, int off, int b, ConvGeometry g) {
-        int ohw = g.outH() * g.outW();
-        run1("cm_to_nchw", (long) g.cOutPerGroup() * b * ohw, cm, t, off, g.cOut() * ohw, b, g.cOutPerGroup(), ohw);
-    }
-
     @Override
     public synchronized void conv2dForward(Tensor x, Tensor weight, Tensor bias, ConvGeometry g, Tensor y) {
         // y (n, cOut, oh, ow) = conv(x (n, cIn, h, w), w (cOut, cIn/g, kH, kW)) + bias
@@ -618,13 +708,13 @@ public final class OpenClBackend implements Backend {
         int copg = g.cOutPerGroup(), cpg = g.cInPerGroup(), kk = cpg * g.kH() * g.kW();
         int ohw = g.outH() * g.outW(), hw = g.h() * g.w(), chunk = chunk(g);
         cl_mem col = colScratch.atLeast((long) kk * chunk * ohw);
-        cl_mem tmp = tmpScratch.atLeast((long) copg * chunk * ohw);
         for (int i0 = 0; i0 < g.n(); i0 += chunk) {
             int b = Math.min(chunk, g.n() - i0), cols = b * ohw;
             for (int gr = 0; gr < g.groups(); gr++) {
                 im2col(xm, (i0 * g.cIn() + gr * cpg) * hw, col, b, g);
-                gemmMem(false, false, copg, cols, kk, 1f, wm, gr * copg * kk, kk, col, 0, cols, 0f, tmp, 0, cols);
-                fromChannelMajor(tmp, ym, (i0 * g.cOut() + gr * copg) * ohw, b, g);
+                // W_g * col is (copg, b*ohw); the GEMM stores it as y's (b, copg, ohw) block
+                gemmMem(false, false, copg, cols, kk, 1f, wm, gr * copg * kk, kk, col, 0, cols, 0f,
+                        ym, (i0 * g.cOut() + gr * copg) * ohw, ohw, ohw, g.cOut() * ohw);
             }
         }
         if (bias != null) run1("add_channel_bias", y.numel(), ym, mem(bias), g.cOut(), ohw, y.size());
@@ -642,7 +732,7 @@ public final class OpenClBackend implements Backend {
             int b = Math.min(chunk, g.n() - i0), cols = b * ohw;
             for (int gr = 0; gr < g.groups(); gr++) {
                 toChannelMajor(dym, (i0 * g.cOut() + gr * copg) * ohw, tmp, b, g);
-                gemmMem(true, false, kk, cols, copg, 1f, wm, gr * copg * kk, kk, tmp, 0, cols, 0f, col, 0, cols);
+                gemmMem(true, false, kk, cols, copg, 1f, wm, gr * copg * kk, kk, tmp, 0, cols, 0f, col, 0, cols, cols, 0);
                 col2im(col, dxm, (i0 * g.cIn() + gr * cpg) * hw, b, g);
             }
         }
@@ -661,7 +751,7 @@ public final class OpenClBackend implements Backend {
             for (int gr = 0; gr < g.groups(); gr++) {
                 im2col(xm, (i0 * g.cIn() + gr * cpg) * hw, col, b, g);
                 toChannelMajor(dym, (i0 * g.cOut() + gr * copg) * ohw, tmp, b, g);
-                gemmMem(false, true, copg, kk, cols, 1f, tmp, 0, cols, col, 0, cols, 1f, dwm, gr * copg * kk, kk);
+                gemmMem(false, true, copg, kk, cols, 1f, tmp, 0, cols, col, 0, cols, 1f, dwm, gr * copg * kk, kk, kk, 0);
             }
         }
     }

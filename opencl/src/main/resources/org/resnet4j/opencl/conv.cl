@@ -60,14 +60,3 @@ __kernel void nchw_to_cm(const __global float* t, const int off, const int imgSt
     int b = r / ohw, p = r - b * ohw;
     cm[idx] = t[off + (size_t)b * imgStride + (size_t)c * ohw + p];
 }
-
-// group slice of t (n, cOut, ohw) for the chunk's images = cm (copg, B*ohw)
-__kernel void cm_to_nchw(const __global float* cm, __global float* t, const int off, const int imgStride,
-                         const int B, const int copg, const int ohw) {
-    int idx = get_global_id(0);
-    int cols = B * ohw;
-    if (idx >= copg * cols) return;
-    int c = idx / cols, r = idx - c * cols;
-    int b = r / ohw, p = r - b * ohw;
-    t[off + (size_t)b * imgStride + (size_t)c * ohw + p] = cm[idx];
-}

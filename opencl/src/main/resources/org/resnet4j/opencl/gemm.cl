@@ -9,6 +9,24 @@
 //   chunks that cross the matrix edge are loaded element by element with bounds checks and zero fill,
 //   so every size is correct without padding the operands.
 
+// Split K: with a third NDRange dimension, work-group z multiplies only the K range
+// [z*kPerSlice, (z+1)*kPerSlice) and writes its own (M x N) block of C, sliceStrideC floats after the
+// previous one; gemm_slices_sum then adds the blocks in slice order. That keeps products with a small
+// C and a long K (a convolution's weight gradient: K = images x pixels) from running on a handful of
+// work-groups. A two-dimensional launch has z = 0 and kPerSlice = K: the plain product.
+#define K_SLICE_PROLOGUE                                                                           \
+    const int kBegin = get_group_id(2) * kPerSlice;                                                \
+    a += transA ? (size_t)kBegin * lda : (size_t)kBegin;                                           \
+    b += transB ? (size_t)kBegin : (size_t)kBegin * ldb;                                           \
+    C += (size_t)get_group_id(2) * sliceStrideC;                                                   \
+    const int Kslice = min(K - kBegin, kPerSlice);
+
+// Where element (row, col) of C lives: row * ldc + col, except that every colGroup columns start
+// colGroupStride floats further on. A convolution's product (channels x images*pixels) then lands
+// straight in NCHW order (colGroup = pixels of one image, colGroupStride = one image's floats);
+// a plain product passes colGroup = N, colGroupStride = 0.
+#define C_INDEX(row, col) ((size_t)offC + (size_t)(row) * ldc + (size_t)((col) / colGroup) * colGroupStride + (col) % colGroup)
+
 #define RTS_M (TS_M / WPT_M)
 #define RTS_N (TS_N / WPT_N)
 #define GEMM_THREADS (RTS_M * RTS_N)
@@ -59,7 +77,8 @@ __kernel __attribute__((reqd_work_group_size(RTS_N, RTS_M, 1)))
 void sgemm(const int M, const int N, const int K, const float alpha,
            const __global float* A, const int offA, const int lda, const int transA,
            const __global float* B, const int offB, const int ldb, const int transB,
-           const float beta, __global float* C, const int offC, const int ldc) {
+           const float beta, __global float* C, const int offC, const int ldc,
+           const int kPerSlice, const int sliceStrideC, const int colGroup, const int colGroupStride) {
     // A tile as [k][m], B tile as [k][n]
     __local float Asub[TS_K * TS_M];
     __local float Bsub[TS_K * TS_N];
@@ -69,17 +88,18 @@ void sgemm(const int M, const int N, const int K, const float alpha,
     const int m0 = get_group_id(1) * TS_M, n0 = get_group_id(0) * TS_N;
     const __global float* a = A + offA;
     const __global float* b = B + offB;
+    K_SLICE_PROLOGUE
 
     float acc[WPT_M][WPT_N];
     for (int wm = 0; wm < WPT_M; wm++)
         for (int wn = 0; wn < WPT_N; wn++) acc[wm][wn] = 0.0f;
 
-    for (int k0 = 0; k0 < K; k0 += TS_K) {
+    for (int k0 = 0; k0 < Kslice; k0 += TS_K) {
         // op(A) is (M x K): logical rows = m, cols = k
-        STAGE_TILE(Asub, a, lda, transA, m0, k0, TS_M, TS_K, M, K, TS_M)
+        STAGE_TILE(Asub, a, lda, transA, m0, k0, TS_M, TS_K, M, Kslice, TS_M)
         // op(B) is (K x N): stage its transpose view, logical rows = n, cols = k
         // B untransposed: element (k, n) at b[k*ldb + n] = (n, k) of a transposed view
-        STAGE_TILE(Bsub, b, ldb, !transB, n0, k0, TS_N, TS_K, N, K, TS_N)
+        STAGE_TILE(Bsub, b, ldb, !transB, n0, k0, TS_N, TS_K, N, Kslice, TS_N)
         barrier(CLK_LOCAL_MEM_FENCE);
 
         for (int kk = 0; kk < TS_K; kk++) {
@@ -98,7 +118,7 @@ void sgemm(const int M, const int N, const int K, const float alpha,
         for (int wn = 0; wn < WPT_N; wn++) {
             int col = n0 + tn + wn * RTS_N;
             if (col >= N) continue;
-            size_t idx = (size_t)offC + (size_t)row * ldc + col;
+            size_t idx = C_INDEX(row, col);
             float v = alpha * acc[wm][wn];
             // beta == 0 must not read C: NaN or garbage there may not leak into the result
             if (beta != 0.0f) v += beta * C[idx];
@@ -115,11 +135,13 @@ __kernel __attribute__((reqd_work_group_size(RTS_N, RTS_M, 1)))
 void sgemm_direct(const int M, const int N, const int K, const float alpha,
                   const __global float* A, const int offA, const int lda, const int transA,
                   const __global float* B, const int offB, const int ldb, const int transB,
-                  const float beta, __global float* C, const int offC, const int ldc) {
+                  const float beta, __global float* C, const int offC, const int ldc,
+                  const int kPerSlice, const int sliceStrideC, const int colGroup, const int colGroupStride) {
     const int tn = get_local_id(0), tm = get_local_id(1);
     const int m0 = get_group_id(1) * TS_M, n0 = get_group_id(0) * TS_N;
     const __global float* a = A + offA;
     const __global float* b = B + offB;
+    K_SLICE_PROLOGUE
     // op(A)(m, k) = a[aBase[m] + k * aStep]; op(B)(k, n) = b[bBase[n] + k * bStep]
     const size_t aStep = transA ? (size_t)lda : 1, bStep = transB ? 1 : (size_t)ldb;
     size_t aBase[WPT_M], bBase[WPT_N];
@@ -134,7 +156,7 @@ void sgemm_direct(const int M, const int N, const int K, const float alpha,
     float acc[WPT_M][WPT_N];
     for (int wm = 0; wm < WPT_M; wm++)
         for (int wn = 0; wn < WPT_N; wn++) acc[wm][wn] = 0.0f;
-    for (int k = 0; k < K; k++) {
+    for (int k = 0; k < Kslice; k++) {
         float ra[WPT_M], rb[WPT_N];
         for (int wm = 0; wm < WPT_M; wm++) ra[wm] = a[aBase[wm] + k * aStep];
         for (int wn = 0; wn < WPT_N; wn++) rb[wn] = b[bBase[wn] + k * bStep];
@@ -147,7 +169,7 @@ void sgemm_direct(const int M, const int N, const int K, const float alpha,
         for (int wn = 0; wn < WPT_N; wn++) {
             int col = n0 + tn + wn * RTS_N;
             if (col >= N) continue;
-            size_t idx = (size_t)offC + (size_t)row * ldc + col;
+            size_t idx = C_INDEX(row, col);
             float v = alpha * acc[wm][wn];
             if (beta != 0.0f) v += beta * C[idx];
             C[idx] = v;
@@ -163,11 +185,13 @@ __kernel __attribute__((reqd_work_group_size(RTS_N, RTS_M, 1)))
 void sgemm_vec8(const int M, const int N, const int K, const float alpha,
                 const __global float* A, const int offA, const int lda, const int transA,
                 const __global float* B, const int offB, const int ldb, const int transB,
-                const float beta, __global float* C, const int offC, const int ldc) {
+                const float beta, __global float* C, const int offC, const int ldc,
+                const int kPerSlice, const int sliceStrideC, const int colGroup, const int colGroupStride) {
     const int tn = get_local_id(0), tm = get_local_id(1);
     const int row0 = get_group_id(1) * TS_M + tm * WPT_M, col0 = get_group_id(0) * TS_N + tn * 8;
     const __global float* a = A + offA;
     const __global float* b = B + offB;
+    K_SLICE_PROLOGUE
     const size_t aStep = transA ? (size_t)lda : 1;
     size_t aBase[WPT_M];
     for (int wm = 0; wm < WPT_M; wm++) {
@@ -178,7 +202,7 @@ void sgemm_vec8(const int M, const int N, const int K, const float alpha,
     for (int wm = 0; wm < WPT_M; wm++) acc[wm] = (float8)(0.0f);
     if (!transB && col0 + 8 <= N) {
         const __global float* bp = b + col0;
-        for (int k = 0; k < K; k++) {
+        for (int k = 0; k < Kslice; k++) {
             float8 bv = vload8(0, bp + (size_t)k * ldb);
             for (int wm = 0; wm < WPT_M; wm++) acc[wm] = fma((float8)(a[aBase[wm] + k * aStep]), bv, acc[wm]);
         }
@@ -189,7 +213,7 @@ void sgemm_vec8(const int M, const int N, const int K, const float alpha,
             int col = min(col0 + j, N - 1);
             bb[j] = transB ? (size_t)col * ldb : (size_t)col;
         }
-        for (int k = 0; k < K; k++) {
+        for (int k = 0; k < Kslice; k++) {
             size_t o = k * bStep;
             float8 bv = (float8)(b[bb[0] + o], b[bb[1] + o], b[bb[2] + o], b[bb[3] + o],
                                  b[bb[4] + o], b[bb[5] + o], b[bb[6] + o], b[bb[7] + o]);
@@ -204,10 +228,27 @@ void sgemm_vec8(const int M, const int N, const int K, const float alpha,
         for (int j = 0; j < 8; j++) {
             int col = col0 + j;
             if (col >= N) continue;
-            size_t idx = (size_t)offC + (size_t)row * ldc + col;
+            size_t idx = C_INDEX(row, col);
             float v = alpha * r[j];
             if (beta != 0.0f) v += beta * C[idx];
             C[idx] = v;
         }
     }
+}
+
+// C (M x N, placed as C_INDEX says) = alpha * (sum over s of P[s]) + beta * C, where P
+// holds `slices` dense (M x N) blocks from a split-K product; the sum runs in slice order, so the
+// result does not depend on how the device schedules the slices.
+__kernel void gemm_slices_sum(const __global float* P, const int slices, const int M, const int N,
+                              const float alpha, const float beta, __global float* C, const int offC,
+                              const int ldc, const int colGroup, const int colGroupStride) {
+    const size_t i = get_global_id(0);
+    if (i >= (size_t)M * N) return;
+    const size_t mn = (size_t)M * N;
+    float acc = 0.0f;
+    for (int s = 0; s < slices; s++) acc += P[s * mn + i];
+    const size_t idx = C_INDEX(i / N, i % N);
+    float v = alpha * acc;
+    if (beta != 0.0f) v += beta * C[idx];
+    C[idx] = v;
 }

@@ -1,5 +1,7 @@
 package org.resnet4j.opencl;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -110,6 +112,39 @@ class ConvKernelTest {
         } finally {
             cl.setColBudgetFloats(0);
         }
+    }
+
+    /** The weight gradient's long product (K = images x pixels) split over work-groups, as on a large GPU. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("configurations")
+    void weightGradientWithSplitK(ConvGeometry g, boolean ignored) {
+        cl.setSplitKTarget(1 << 20);
+        try {
+            backwardWeightAccumulates(new ConvGeometry(16, g.cIn(), g.h(), g.w(), g.cOut(), g.kH(), g.kW(), g.strideH(),
+                    g.strideW(), g.padH(), g.padW(), g.dilationH(), g.dilationW(), g.groups()), ignored);
+        } finally {
+            cl.setSplitKTarget(0);
+        }
+    }
+
+    /** Forward products deep enough to split K (cIn/groups * 9 = 576), their slices summed straight into NCHW. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("deepConfigurations")
+    void forwardWithSplitK(ConvGeometry g, boolean bias) {
+        cl.setSplitKTarget(1 << 20);
+        try {
+            assertThat(cl.kSlices(1, g.cOutPerGroup(), g.n() * g.outH() * g.outW(), g.cInPerGroup() * g.kH() * g.kW()))
+                    .isGreaterThan(1);
+            forward(g, bias);
+        } finally {
+            cl.setSplitKTarget(0);
+        }
+    }
+
+    static Stream<Arguments> deepConfigurations() {
+        return Stream.of(
+                Arguments.of(new ConvGeometry(2, 64, 5, 6, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1), true),
+                Arguments.of(new ConvGeometry(3, 128, 4, 4, 10, 3, 3, 2, 2, 1, 1, 1, 1, 2), false));
     }
 
     /** Weight gradients sum over images and positions: the order is fixed, so repeats give the same bits. */

@@ -58,4 +58,21 @@ class DeviceMemoryTest {
         cl.release(t); // twice is harmless: the buffer is freed once
         assertThat(cl.liveDeviceBytes()).isLessThanOrEqualTo(after);
     }
+
+    @Test
+    void aReleasedBufferGoesToTheNextTensorOfItsSizeFilledAsAsked() {
+        Tensor t = cl.fromFloats(new float[] {1, 2, 3, 4, 5, 6, 7}, 7);
+        long pooled = cl.pooledDeviceBytes();
+        cl.release(t);
+        assertThat(cl.pooledDeviceBytes()).isEqualTo(pooled + 28);
+        Tensor z = cl.zeros(7);
+        assertThat(cl.pooledDeviceBytes()).as("taken again").isEqualTo(pooled);
+        assertThat(z.toFloats()).containsOnly(0f);
+        cl.release(z);
+        Tensor e = cl.empty(7, 1); // tests run with -Dresnet4j.opencl.poisonEmpty=true
+        assertThat(cl.pooledDeviceBytes()).isEqualTo(pooled);
+        assertThat(e.toFloats()).as("poisoned, not the zeros the buffer held").containsOnly(Float.NaN);
+        assertThat(cl.isReleased(t)).isTrue();
+        assertThatThrownBy(t::toFloats).hasMessageContaining("was released");
+    }
 }

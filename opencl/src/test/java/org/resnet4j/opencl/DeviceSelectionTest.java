@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -94,6 +95,10 @@ class DeviceSelectionTest {
         Process p = pb.start();
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
         String text = Files.readString(out.toPath(), StandardCharsets.UTF_8);
+        if (text.contains("UNEXPECTED") && !"true".equalsIgnoreCase(System.getenv("CI"))) {
+            // Debian's ocl-icd (CI's loader) obeys OCL_ICD_VENDORS; some vendors' loaders read /etc/OpenCL/vendors regardless
+            Assumptions.abort("this machine's OpenCL ICD loader ignores OCL_ICD_VENDORS, so a machine without drivers cannot be simulated");
+        }
         assertThat(text).contains("OpenClUnavailableException").contains("apt-get install pocl-opencl-icd ocl-icd-opencl-dev");
     }
 

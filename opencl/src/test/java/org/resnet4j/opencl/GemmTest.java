@@ -58,6 +58,39 @@ class GemmTest {
                 cl.gemm(tA, tB, m, n, k, 1.5, ta, offA, lda, tb, offB, ldb, beta, tc, offC, ldc));
     }
 
+    /**
+     * Few tiles of C and a long K: the product splits K over work-groups and adds the slices in order
+     * (forced here, since a small device would not split these). K up to 2049 in [-1, 1]: float32 sums
+     * stay well inside 1e-5 normwise.
+     */
+    @ParameterizedTest(name = "tA={0} tB={1} m={2} n={3} k={4}")
+    @CsvSource({"false,false,16,144,1200", "false,true,16,144,1300", "true,false,5,7,2049", "true,true,70,9,777",
+            "false,true,3,1,513"})
+    void splitKMatchesReference(boolean tA, boolean tB, int m, int n, int k) {
+        cl.setSplitKTarget(1 << 20);
+        try {
+            assertThat(cl.kSlices(1, m, n, k)).as("slices").isGreaterThan(1);
+            check(tA, tB, m, n, k, (ta, tb, tc, offA, lda, offB, ldb, beta, offC, ldc) ->
+                    cl.gemm(tA, tB, m, n, k, 1.5, ta, offA, lda, tb, offB, ldb, beta, tc, offC, ldc));
+        } finally {
+            cl.setSplitKTarget(0);
+        }
+    }
+
+    @Test
+    void onlyShortWideProductsSplit() {
+        cl.setSplitKTarget(100);
+        try {
+            assertThat(cl.kSlices(100, 640, 640, 100_000)).as("enough tiles").isEqualTo(1);
+            assertThat(cl.kSlices(3, 16, 144, 2 * OpenClBackend.MIN_K_PER_SLICE - 1)).as("K too short").isEqualTo(1);
+            assertThat(cl.kSlices(3, 16, 144, 131_072)).as("two work-groups per unit").isEqualTo(34);
+            assertThat(cl.kSlices(3, 16, 144, 2048)).as("slices at least MIN_K_PER_SLICE deep").isEqualTo(8);
+            assertThat(cl.kSlices(1, 4096, 4096, 1 << 20)).as("partial blocks within MAX_SLICE_FLOATS").isEqualTo(1);
+        } finally {
+            cl.setSplitKTarget(0);
+        }
+    }
+
     interface Runner {
         void run(Tensor a, Tensor b, Tensor c, int offA, int lda, int offB, int ldb, double beta, int offC, int ldc);
     }
