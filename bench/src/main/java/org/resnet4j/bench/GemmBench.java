@@ -13,13 +13,17 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
+import org.resnet4j.core.Backend;
 import org.resnet4j.core.Tensor;
 import org.resnet4j.core.cpu.CpuBackend;
+import org.resnet4j.opencl.OpenClBackend;
 
 /**
  * SGEMM C (m, n) = A (m, k) B (k, n) on the CPU backend (all threads). The "gflop" counter is GFLOP/s
  * counting 2*m*n*k. Square sizes, plus the GEMM shapes of ResNet convolutions as "MxNxK" with
  * M = out channels, N = output pixels of one image, K = in channels * kernel area.
+ * {@code -p device=opencl[:N|:NAME]} multiplies on an OpenCL device instead (operands resident there);
+ * each operation then waits for the device to finish.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -32,7 +36,11 @@ public class GemmBench {
             "512x49x4608", "64x12544x147"})
     public String shape;
 
-    private final CpuBackend cpu = CpuBackend.get();
+    @Param({"cpu"})
+    public String device;
+
+    private Backend backend;
+    private OpenClBackend openCl;
     private Tensor a, b, c;
     private int m, n, k;
 
@@ -42,9 +50,10 @@ public class GemmBench {
         m = Integer.parseInt(p[0]);
         n = p.length > 1 ? Integer.parseInt(p[1]) : m;
         k = p.length > 2 ? Integer.parseInt(p[2]) : m;
-        a = cpu.fromFloats(random(1, m * k), m, k);
-        b = cpu.fromFloats(random(2, k * n), k, n);
-        c = cpu.zeros(m, n);
+        backend = device.equals("cpu") ? CpuBackend.get() : (openCl = OpenClBackend.select(device));
+        a = backend.fromFloats(random(1, m * k), m, k);
+        b = backend.fromFloats(random(2, k * n), k, n);
+        c = backend.zeros(m, n);
     }
 
     static float[] random(long seed, int n) {
@@ -56,7 +65,8 @@ public class GemmBench {
 
     @Benchmark
     public Tensor sgemm(Flops flops) {
-        cpu.gemm(false, false, m, n, k, 1.0, a, 0, k, b, 0, n, 0.0, c, 0, n);
+        backend.gemm(false, false, m, n, k, 1.0, a, 0, k, b, 0, n, 0.0, c, 0, n);
+        if (openCl != null) openCl.finish();
         flops.add(2L * m * n * k);
         return c;
     }
