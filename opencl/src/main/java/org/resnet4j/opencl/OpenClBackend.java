@@ -543,7 +543,7 @@ public final class OpenClBackend implements Backend {
      * {@value #MAX_SLICE_FLOATS} floats).
      */
     int kSlices(long tiles, int m, int n, int k) {
-        long target = splitKTarget > 0 ? splitKTarget : 2L * info.computeUnits();
+        long target = workGroupTarget > 0 ? workGroupTarget : 2L * info.computeUnits();
         if (tiles >= target || k < 2 * MIN_K_PER_SLICE) return 1;
         long slices = Math.min((target + tiles - 1) / tiles, k / MIN_K_PER_SLICE);
         slices = Math.min(slices, Math.max(1, MAX_SLICE_FLOATS / ((long) m * n)));
@@ -560,11 +560,14 @@ public final class OpenClBackend implements Backend {
     static final int MIN_K_PER_SLICE = 256;
     static final long MAX_SLICE_FLOATS = 16L << 20;
     private final Scratch sliceScratch = new Scratch();
-    private long splitKTarget;
+    private long workGroupTarget;
 
-    /** Sets the work-group count below which products split K (0: twice the compute units), so tests on a small device split too. */
-    synchronized void setSplitKTarget(long workGroups) {
-        splitKTarget = workGroups;
+    /**
+     * Sets the work-group count below which products split K and batch norms split channels over
+     * several work-groups (0: twice the compute units), so that tests on a small device split too.
+     */
+    synchronized void setWorkGroupTarget(long workGroups) {
+        workGroupTarget = workGroups;
     }
 
     // ------------------------------------------------------------------ element-wise
@@ -761,9 +764,35 @@ public final class OpenClBackend implements Backend {
     @Override
     public synchronized void batchNormTrainForward(Tensor x, Tensor gamma, Tensor beta, double eps, Tensor y,
                                                    Tensor batchMean, Tensor batchVar, Tensor batchInvStd) {
-        runGroups("bn_train_forward", x.dim(1), reduceWg, x, memOrDummy(gamma), memOrDummy(beta), gamma != null, beta != null,
-                (float) eps, y, batchMean, batchVar, batchInvStd, x.dim(0), x.dim(1), spatial(x));
+        int n = x.dim(0), c = x.dim(1), hw = spatial(x), shares = bnShares(n, c, hw);
+        if (shares == 1) {
+            runGroups("bn_train_forward", c, reduceWg, x, memOrDummy(gamma), memOrDummy(beta), gamma != null, beta != null,
+                    (float) eps, y, batchMean, batchVar, batchInvStd, n, c, hw);
+            return;
+        }
+        // mean, then the variance about it (two passes, as above), each channel over `shares` work-groups
+        cl_mem partial = bnPartials.atLeast(2L * c * shares);
+        runGroups("bn_share_sums", (long) c * shares, reduceWg, x, batchMean, false, partial, n, c, hw, shares);
+        run1("bn_finish_stats", c, partial, shares, n * hw, (float) eps, 0, batchMean, batchVar, batchInvStd, c);
+        runGroups("bn_share_sums", (long) c * shares, reduceWg, x, batchMean, true, partial, n, c, hw, shares);
+        run1("bn_finish_stats", c, partial, shares, n * hw, (float) eps, 1, batchMean, batchVar, batchInvStd, c);
+        run1("bn_apply", x.numel(), x, batchMean, batchInvStd, memOrDummy(gamma), memOrDummy(beta), gamma != null, beta != null,
+                y, c, hw, x.size());
     }
+
+    /**
+     * Work-groups per channel for the training-mode batch norm: one, unless the layer has fewer
+     * channels than the device wants work-groups and each channel holds at least two shares of
+     * {@value #BN_MIN_PER_SHARE} elements.
+     */
+    int bnShares(int n, int c, int hw) {
+        long m = (long) n * hw, target = workGroupTarget > 0 ? workGroupTarget : 2L * info.computeUnits();
+        if (c >= target || m < 2L * BN_MIN_PER_SHARE) return 1;
+        return (int) Math.min((target + c - 1) / c, m / BN_MIN_PER_SHARE);
+    }
+
+    static final int BN_MIN_PER_SHARE = 4096;
+    private final Scratch bnPartials = new Scratch(), bnSums = new Scratch();
 
     @Override
     public synchronized void batchNormEvalForward(Tensor x, Tensor runMean, Tensor runVar, Tensor gamma, Tensor beta,
@@ -775,8 +804,17 @@ public final class OpenClBackend implements Backend {
     @Override
     public synchronized void batchNormTrainBackward(Tensor dy, Tensor x, Tensor gamma, Tensor batchMean, Tensor batchInvStd,
                                                     Tensor dx, Tensor dGamma, Tensor dBeta) {
-        runGroups("bn_train_backward", x.dim(1), reduceWg, dy, x, memOrDummy(gamma), gamma != null, batchMean, batchInvStd, dx,
-                memOrDummy(dGamma), memOrDummy(dBeta), dGamma != null, dBeta != null, x.dim(0), x.dim(1), spatial(x));
+        int n = x.dim(0), c = x.dim(1), hw = spatial(x), shares = bnShares(n, c, hw);
+        if (shares == 1) {
+            runGroups("bn_train_backward", c, reduceWg, dy, x, memOrDummy(gamma), gamma != null, batchMean, batchInvStd, dx,
+                    memOrDummy(dGamma), memOrDummy(dBeta), dGamma != null, dBeta != null, n, c, hw);
+            return;
+        }
+        cl_mem partial = bnPartials.atLeast(2L * c * shares), sums = bnSums.atLeast(2L * c);
+        runGroups("bn_backward_share_sums", (long) c * shares, reduceWg, dy, x, batchMean, batchInvStd, partial, n, c, hw, shares);
+        run1("bn_backward_finish", c, partial, shares, sums, memOrDummy(dGamma), memOrDummy(dBeta), dGamma != null, dBeta != null, c);
+        run1("bn_backward_apply", x.numel(), dy, x, memOrDummy(gamma), gamma != null, batchMean, batchInvStd, sums, dx, c, hw,
+                n * hw, x.size());
     }
 
     @Override

@@ -118,12 +118,12 @@ class ConvKernelTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("configurations")
     void weightGradientWithSplitK(ConvGeometry g, boolean ignored) {
-        cl.setSplitKTarget(1 << 20);
+        cl.setWorkGroupTarget(1 << 20);
         try {
             backwardWeightAccumulates(new ConvGeometry(16, g.cIn(), g.h(), g.w(), g.cOut(), g.kH(), g.kW(), g.strideH(),
                     g.strideW(), g.padH(), g.padW(), g.dilationH(), g.dilationW(), g.groups()), ignored);
         } finally {
-            cl.setSplitKTarget(0);
+            cl.setWorkGroupTarget(0);
         }
     }
 
@@ -131,13 +131,13 @@ class ConvKernelTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("deepConfigurations")
     void forwardWithSplitK(ConvGeometry g, boolean bias) {
-        cl.setSplitKTarget(1 << 20);
+        cl.setWorkGroupTarget(1 << 20);
         try {
             assertThat(cl.kSlices(1, g.cOutPerGroup(), g.n() * g.outH() * g.outW(), g.cInPerGroup() * g.kH() * g.kW()))
                     .isGreaterThan(1);
             forward(g, bias);
         } finally {
-            cl.setSplitKTarget(0);
+            cl.setWorkGroupTarget(0);
         }
     }
 
