@@ -220,7 +220,9 @@ final class Conv {
             int offY = gr * copg * ohw, xBase = gr * cpg * hw;
             APacker ap = (i0, mc, p0, kc, dst) -> kr.packABatched(dy, offY, ohw, ohw, yStride, i0, mc, p0, kc, dst);
             BPacker bp = (p0, kc, j0, nc, dst) -> kr.packBIm2colT(x, xBase, xStride, g, p0, kc, j0, nc, dst);
-            GemmDriver.run(kr, copg, kk, g.n() * ohw, 1f, ap, bp, 1f, dw, gr * copg * kk, kk, true);
+            // a long K (every pixel of the batch) and a small dW: split K rather than dW's rows (GemmDriver.splitKPays)
+            if (GemmDriver.splitKPays(copg, kk, g.n() * ohw)) GemmDriver.runSplitK(kr, copg, kk, g.n() * ohw, 1f, ap, bp, 1f, dw, gr * copg * kk, kk);
+            else GemmDriver.run(kr, copg, kk, g.n() * ohw, 1f, ap, bp, 1f, dw, gr * copg * kk, kk, true);
         }
     }
 
@@ -257,7 +259,9 @@ final class Conv {
             kr.toChannelsLast(dy, image * co * ohw, co, g.outH(), g.outW(), 0, 0, dyT, image * ohw * co);
         });
         APacker ap = (i0, mc, p0, kc, dst) -> kr.packAChannelsLastTaps(xT, hp, wp, g, i0, mc, p0, kc, dst);
-        GemmDriver.run(kr, kk, co, n * ohw, 1f, ap, GemmDriver.matrixB(kr, dyT, 0, co, false), 0f, dwT, 0, co, true);
+        BPacker bp = GemmDriver.matrixB(kr, dyT, 0, co, false);
+        if (GemmDriver.splitKPays(kk, co, n * ohw)) GemmDriver.runSplitK(kr, kk, co, n * ohw, 1f, ap, bp, 0f, dwT, 0, co);
+        else GemmDriver.run(kr, kk, co, n * ohw, 1f, ap, bp, 0f, dwT, 0, co, true);
         for (int o = 0; o < co; o++) {
             for (int ci = 0; ci < c; ci++) {
                 int to = (o * c + ci) * khw;

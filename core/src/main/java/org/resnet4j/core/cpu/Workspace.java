@@ -19,6 +19,7 @@ final class Workspace {
     private float[] stage = new float[0];
     private float[] xChannelsLast = new float[0];
     private float[] dyChannelsLast = new float[0];
+    private float[] splitK = new float[0];
     private int[] pixels = new int[0];
 
     static Workspace get() {
@@ -61,6 +62,12 @@ final class Workspace {
     float[] xChannelsLast(int floats) {
         if (xChannelsLast.length < floats) xChannelsLast = new float[floats];
         return xChannelsLast;
+    }
+
+    /** Partial sums of GemmDriver.runSplitK. */
+    float[] splitK(int floats) {
+        if (splitK.length < floats) splitK = new float[floats];
+        return splitK;
     }
 
     float[] dyChannelsLast(int floats) {

@@ -48,7 +48,11 @@ class ConvTest {
                 // a pixel past the 8-lane blocks, an output-channel count that is not a multiple of the tile
                 new ConvGeometry(2, 32, 11, 13, 24, 3, 3, 2, 2, 1, 1, 1, 1, 1),
                 new ConvGeometry(3, 16, 9, 9, 7, 3, 3, 1, 1, 2, 2, 2, 2, 1),
-                new ConvGeometry(1, 48, 5, 6, 40, 5, 3, 1, 1, 0, 1, 1, 1, 1));
+                new ConvGeometry(1, 48, 5, 6, 40, 5, 3, 1, 1, 0, 1, 1, 1, 1),
+                // weight gradients over K = n*oh*ow >= 4 x 2048 pixels split K (GemmDriver.splitKPays):
+                // channels-last (16 -> 16, 3x3) and the im2col path (pointwise 24 -> 40, 2 groups)
+                new ConvGeometry(8, 16, 32, 33, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+                new ConvGeometry(3, 24, 48, 60, 40, 1, 1, 1, 1, 0, 0, 1, 1, 2));
     }
 
     @ParameterizedTest
@@ -93,6 +97,7 @@ class ConvTest {
     @Test
     void bitIdenticalForOneAndTwoThreads() {
         ConvGeometry[] gs = {
+            new ConvGeometry(8, 16, 32, 33, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1),   // split-K weight gradient
             new ConvGeometry(3, 16, 14, 14, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1),
             new ConvGeometry(1, 16, 14, 14, 32, 3, 3, 2, 2, 1, 1, 1, 1, 1),
             new ConvGeometry(2, 32, 10, 10, 16, 1, 1, 1, 1, 0, 0, 1, 1, 1)

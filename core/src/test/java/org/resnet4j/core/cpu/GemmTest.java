@@ -101,4 +101,73 @@ class GemmTest {
             assertThat(results[1]).as("%dx%dx%d", m, n, k).isEqualTo(results[0]);
         }
     }
+
+    /**
+     * A long K cut into parts, each multiplied into its own partial sums and added in order (the weight
+     * gradients' product): against the float64 reference, with offsets, alpha and beta, both kernel sets.
+     * K up to 16391: float32 rounding ~ sqrt(k) 2^-24 = 8e-6 worst case in the summation tree; 2e-5 is honest.
+     */
+    @ParameterizedTest(name = "{0} m={1} n={2} k={3} transA={4} transB={5}")
+    @MethodSource("splitKShapes")
+    void splitKMatchesDoubleReference(Kernels kr, int m, int n, int k, boolean ta, boolean tb) {
+        assertThat(GemmDriver.kParts(k)).as("parts").isGreaterThan(1);
+        int lda = (ta ? m : k) + 3, ldb = (tb ? k : n) + 2, ldc = n + 5;
+        int offA = 7, offB = 5, offC = 11;
+        float[] a = Ref.random(11, offA + (ta ? k : m) * lda), b = Ref.random(12, offB + (tb ? n : k) * ldb);
+        for (double beta : new double[] {0.0, -1.25}) {
+            float[] c = Ref.random(13, offC + m * ldc);
+            if (beta == 0.0) Arrays.fill(c, offC, offC + m * ldc, Float.NaN); // beta = 0 never reads C
+            double[] expected = Ref.gemm(ta, tb, m, n, k, 0.75, a, offA, lda, b, offB, ldb, beta,
+                    beta == 0.0 ? new float[c.length] : c, offC, ldc);
+            float[] got = c.clone();
+            GemmDriver.runSplitK(kr, m, n, k, 0.75f, GemmDriver.matrixA(kr, a, offA, lda, ta), GemmDriver.matrixB(kr, b, offB, ldb, tb),
+                    (float) beta, got, offC, ldc);
+            for (int i = 0; i < got.length; i++) {
+                int row = (i - offC) / ldc, col = (i - offC) % ldc;
+                if (i < offC || row >= m || col >= n) {
+                    assertThat(Float.floatToRawIntBits(got[i])).as("untouched element %d", i).isEqualTo(Float.floatToRawIntBits(c[i]));
+                    got[i] = (float) expected[i];
+                }
+            }
+            Ref.assertClose(got, expected, 2e-5, "split-K gemm " + m + "x" + n + "x" + k + " beta " + beta);
+        }
+    }
+
+    static Stream<Arguments> splitKShapes() {
+        int[][] mnk = {{144, 16, 8192 + 7}, {7, 33, 16391}, {64, 40, 4096}, {1, 1, 6000}};
+        Stream.Builder<Arguments> s = Stream.builder();
+        PackTest.kernels().forEach(kr -> {
+            for (int[] d : mnk) {
+                for (int t = 0; t < 4; t++) s.add(Arguments.of(kr, d[0], d[1], d[2], (t & 1) != 0, (t & 2) != 0));
+            }
+        });
+        return s.build();
+    }
+
+    @Test
+    void splitKOnlyForLongKAndSmallPartials() {
+        assertThat(GemmDriver.kParts(2047)).isEqualTo(1);
+        assertThat(GemmDriver.kParts(131_072)).isEqualTo(GemmDriver.SPLIT_K_PARTS);
+        assertThat(GemmDriver.splitKPays(144, 16, 131_072)).as("ResNet-20's 16-channel weight gradient").isTrue();
+        assertThat(GemmDriver.splitKPays(144, 16, 4 * GemmDriver.SPLIT_K_MIN - 1)).as("three parts").isFalse();
+        assertThat(GemmDriver.splitKPays(512, 4608, 1 << 20)).as("partials past SPLIT_K_MAX_PARTIALS").isFalse();
+    }
+
+    /** The parts depend on k alone: the same bits on one, two and three threads. */
+    @Test
+    void splitKIsBitIdenticalForAnyThreadCount() {
+        int m = 144, n = 16, k = 9000;
+        float[] a = Ref.random(14, m * k), b = Ref.random(15, k * n);
+        float[][] results = new float[3][];
+        for (int t = 1; t <= 3; t++) {
+            Parallel.setThreads(t);
+            float[] c = new float[m * n];
+            Kernels kr = Simd.KERNELS;
+            GemmDriver.runSplitK(kr, m, n, k, 1f, GemmDriver.matrixA(kr, a, 0, k, false), GemmDriver.matrixB(kr, b, 0, n, false),
+                    0f, c, 0, n);
+            results[t - 1] = c;
+        }
+        assertThat(results[1]).isEqualTo(results[0]);
+        assertThat(results[2]).isEqualTo(results[0]);
+    }
 }
