@@ -691,9 +691,16 @@ public final class OpenClBackend implements Backend {
     }
 
     private void im2col(cl_mem x, int xOff, cl_mem col, int b, ConvGeometry g) {
-        run1("im2col", (long) g.cInPerGroup() * g.kH() * g.kW() * b * g.outH() * g.outW(),
-                convArgs(x, xOff, g.cIn() * g.h() * g.w(), col, b, g));
+        // dimension 0: columns (image, oy, ox); dimension 1: blocks of IM2COL_ROWS rows (see conv.cl)
+        long cols = (long) b * g.outH() * g.outW(), rows = (long) g.cInPerGroup() * g.kH() * g.kW();
+        cl_kernel k = kernel("im2col");
+        setArgs(k, convArgs(x, xOff, g.cIn() * g.h() * g.w(), col, b, g));
+        enqueue("im2col", k, 2, new long[] {(cols + elementWg - 1) / elementWg * elementWg, (rows + IM2COL_ROWS - 1) / IM2COL_ROWS},
+                new long[] {elementWg, 1});
     }
+
+    /** Rows of the im2col matrix per work-item: conv.cl's IM2COL_ROWS. */
+    private static final int IM2COL_ROWS = 8;
 
     private void col2im(cl_mem col, cl_mem dx, int dxOff, int b, ConvGeometry g) {
         run1("col2im", (long) b * g.cInPerGroup() * g.h() * g.w(), convArgs(col, dx, dxOff, g.cIn() * g.h() * g.w(), b, g));

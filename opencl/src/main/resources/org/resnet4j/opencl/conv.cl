@@ -4,20 +4,33 @@
 //   cm  (copg, B*oh*ow):      channel-major view of an NCHW tensor's group slice
 // x points at image 0 of the chunk, channel 0 of the group; imgStride = cIn*h*w (or cOut*oh*ow).
 
+// One work-item per column (b, oy, ox) and block of IM2COL_ROWS consecutive rows (c, ky, kx): the
+// integer divisions that find a column's and a row's coordinates (the costly part on a GPU, more than
+// the memory traffic) happen once per block, and the rows are walked by increments. Work-items next to
+// each other along dimension 0 write neighbouring floats of each row of col.
+#define IM2COL_ROWS 8
 __kernel void im2col(const __global float* x, const int xOff, const int imgStride, __global float* col, const int B,
                      const int cpg, const int h, const int w, const int kH, const int kW,
                      const int sH, const int sW, const int pH, const int pW, const int dH, const int dW,
                      const int oh, const int ow) {
-    int idx = get_global_id(0);
-    int ohw = oh * ow, cols = B * ohw;
-    if (idx >= cpg * kH * kW * cols) return;
-    int colIdx = idx % cols, row = idx / cols;
-    int b = colIdx / ohw, p = colIdx - b * ohw;
-    int ox = p % ow, oy = p / ow;
-    int kx = row % kW, ky = (row / kW) % kH, c = row / (kW * kH);
-    int iy = oy * sH - pH + ky * dH, ix = ox * sW - pW + kx * dW;
-    col[idx] = (iy >= 0 && iy < h && ix >= 0 && ix < w)
-            ? x[xOff + (size_t)b * imgStride + ((size_t)c * h + iy) * w + ix] : 0.0f;
+    const int ohw = oh * ow, cols = B * ohw, rows = cpg * kH * kW;
+    const int colIdx = get_global_id(0), row0 = get_global_id(1) * IM2COL_ROWS;
+    if (colIdx >= cols || row0 >= rows) return;
+    const int t = colIdx / ow, ox = colIdx - t * ow, b = t / oh, oy = t - b * oh;
+    int kx = row0 % kW, r = row0 / kW, ky = r % kH, c = r / kH;
+    const __global float* xb = x + xOff + (size_t)b * imgStride;
+    const int iy0 = oy * sH - pH, ix0 = ox * sW - pW, rowEnd = min(rows, row0 + IM2COL_ROWS);
+    for (int row = row0; row < rowEnd; row++) {
+        int iy = iy0 + ky * dH, ix = ix0 + kx * dW;
+        col[(size_t)row * cols + colIdx] = (iy >= 0 && iy < h && ix >= 0 && ix < w) ? xb[((size_t)c * h + iy) * w + ix] : 0.0f;
+        if (++kx == kW) {
+            kx = 0;
+            if (++ky == kH) {
+                ky = 0;
+                c++;
+            }
+        }
+    }
 }
 
 // dx (group's channels of the chunk's images) = col2im(col), overwritten. Gathers, so no two
