@@ -35,7 +35,7 @@ __kernel void im2col(const __global float* x, const int xOff, const int imgStrid
 
 // dx (group's channels of the chunk's images) = col2im(col), overwritten. Gathers, so no two
 // work-items write the same element; contributions are added in (ky, kx) order, the order of the
-// CPU's scatter.
+// CPU's scatter. Stride 1 (every stride-1 input gradient) skips the divisibility tests and divisions.
 __kernel void col2im(const __global float* col, __global float* dx, const int dxOff, const int imgStride, const int B,
                      const int cpg, const int h, const int w, const int kH, const int kW,
                      const int sH, const int sW, const int pH, const int pW, const int dH, const int dW,
@@ -44,20 +44,33 @@ __kernel void col2im(const __global float* col, __global float* dx, const int dx
     int plane = cpg * h * w;
     if (idx >= B * plane) return;
     int b = idx / plane, r = idx - b * plane;
-    int ix = r % w, iy = (r / w) % h, c = r / (w * h);
+    int t = r / w, ix = r - t * w, c = t / h, iy = t - c * h;
     int ohw = oh * ow, cols = B * ohw;
+    const __global float* cb = col + (size_t)c * kH * kW * cols + b * ohw;
     float s = 0.0f;
-    for (int ky = 0; ky < kH; ky++) {
-        int ty = iy + pH - ky * dH;
-        if (ty < 0 || ty % sH != 0) continue;
-        int oy = ty / sH;
-        if (oy >= oh) continue;
-        for (int kx = 0; kx < kW; kx++) {
-            int tx = ix + pW - kx * dW;
-            if (tx < 0 || tx % sW != 0) continue;
-            int ox = tx / sW;
-            if (ox >= ow) continue;
-            s += col[((size_t)(c * kH + ky) * kW + kx) * cols + b * ohw + oy * ow + ox];
+    if (sH == 1 && sW == 1) {
+        for (int ky = 0; ky < kH; ky++) {
+            int oy = iy + pH - ky * dH;
+            if (oy < 0 || oy >= oh) continue;
+            for (int kx = 0; kx < kW; kx++) {
+                int ox = ix + pW - kx * dW;
+                if (ox < 0 || ox >= ow) continue;
+                s += cb[(size_t)(ky * kW + kx) * cols + oy * ow + ox];
+            }
+        }
+    } else {
+        for (int ky = 0; ky < kH; ky++) {
+            int ty = iy + pH - ky * dH;
+            if (ty < 0 || ty % sH != 0) continue;
+            int oy = ty / sH;
+            if (oy >= oh) continue;
+            for (int kx = 0; kx < kW; kx++) {
+                int tx = ix + pW - kx * dW;
+                if (tx < 0 || tx % sW != 0) continue;
+                int ox = tx / sW;
+                if (ox >= ow) continue;
+                s += cb[(size_t)(ky * kW + kx) * cols + oy * ow + ox];
+            }
         }
     }
     dx[dxOff + (size_t)b * imgStride + r] = s;
