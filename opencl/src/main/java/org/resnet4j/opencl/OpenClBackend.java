@@ -223,17 +223,18 @@ public final class OpenClBackend implements Backend {
             throw new IllegalStateException("tensor " + Shape.str(shapeForMessage) + " needs " + (bytes >> 20) + " MiB but "
                     + info.deviceName() + " allows at most " + (maxAlloc >> 20) + " MiB per buffer; use a smaller batch or image size");
         }
-        // Device buffers are released by the Cleaner once their tensors are unreachable, which the Java
-        // heap (holding only small handles) would notice late: collect after every quarter of device
-        // memory allocated, and once more before giving up on an allocation.
-        if (allocatedSinceGc.addAndGet(bytes) > info.globalMemBytes() / 4) {
-            allocatedSinceGc.set(0);
-            System.gc();
-        }
         cl_mem reused = pool.take(bytes);
         if (reused != null) {
             liveBytes.addAndGet(bytes);
             return reused;
+        }
+        // Device buffers are released by the Cleaner once their tensors are unreachable, which the Java
+        // heap (holding only small handles) would notice late: collect after every quarter of device
+        // memory newly allocated (a reused buffer takes none), and once more before giving up on an
+        // allocation.
+        if (allocatedSinceGc.addAndGet(bytes) > info.globalMemBytes() / 4) {
+            allocatedSinceGc.set(0);
+            System.gc();
         }
         for (int attempt = 0; ; attempt++) {
             try {
@@ -251,6 +252,11 @@ public final class OpenClBackend implements Backend {
     }
 
     private final java.util.concurrent.atomic.AtomicLong allocatedSinceGc = new java.util.concurrent.atomic.AtomicLong();
+
+    /** Device bytes newly allocated since the last collection this backend asked for (see {@link #allocate}). */
+    long bytesAllocatedSinceCollection() {
+        return allocatedSinceGc.get();
+    }
 
     /** Runs a collection and gives the Cleaner up to a second to release the buffers it found. */
     private void collectGarbageBuffers() {

@@ -75,4 +75,18 @@ class DeviceMemoryTest {
         assertThat(cl.isReleased(t)).isTrue();
         assertThatThrownBy(t::toFloats).hasMessageContaining("was released");
     }
+
+    /** Only new device memory counts towards the next garbage collection: a training step's reused buffers never trigger one. */
+    @Test
+    void reusedBuffersDoNotCountTowardsTheNextCollection() {
+        Tensor t = cl.zeros(3, 1000);
+        cl.release(t);
+        long counted = cl.bytesAllocatedSinceCollection();
+        Tensor again = cl.zeros(3, 1000);
+        assertThat(cl.bytesAllocatedSinceCollection()).as("reused").isEqualTo(counted);
+        Tensor fresh = cl.zeros(3, 1001);
+        assertThat(cl.bytesAllocatedSinceCollection()).as("new").isIn(counted + 4 * 3003, 0L); // 0: it just collected
+        cl.release(again);
+        cl.release(fresh);
+    }
 }
