@@ -9,10 +9,9 @@ Usage: gpu_side_by_side.py JMH_JSON   (called by gpu_side_by_side.sh, which runs
 import json
 import os
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from side_by_side import cifar_resnet20  # noqa: E402  (same layers as our resnet20)
+from side_by_side import best_time, cifar_resnet20  # noqa: E402  (same statistic; same layers as our resnet20)
 
 
 def ours(path):
@@ -30,19 +29,12 @@ def ours(path):
     return res
 
 
-def cuda_time(torch, fn, min_time=3.0, warmup=3):
-    """Mean seconds per call over at least min_time, each call ending with the device idle
-    (torch.cuda.synchronize), like JMH's throughput mode on our side."""
-    for _ in range(warmup):
-        fn()
-    torch.cuda.synchronize()
-    calls = 0
-    start = time.perf_counter()
-    while time.perf_counter() - start < min_time or calls < 3:
+def cuda_time(torch, fn):
+    """side_by_side's statistic with each call ending when the device is idle, like JMH's on our side."""
+    def synced():
         fn()
         torch.cuda.synchronize()
-        calls += 1
-    return (time.perf_counter() - start) / calls
+    return best_time(synced, min_time=3.0)
 
 
 def model(torch, name):

@@ -74,11 +74,7 @@ void bn_train_backward(const __global float* dy, const __global float* x, const 
     }
     buf[lid] = sdy;
     buf2[lid] = sdyx;
-    for (int s = REDUCE_WG / 2; s > 0; s >>= 1) {
-        barrier(CLK_LOCAL_MEM_FENCE);
-        if (lid < s) { buf[lid] += buf[lid + s]; buf2[lid] += buf2[lid + s]; }
-    }
-    barrier(CLK_LOCAL_MEM_FENCE);
+    tree_sum2(buf, buf2, lid);
     float sumDy = buf[0], sumDyXhat = buf2[0];
     if (lid == 0) {
         if (hasDBeta) dBeta[ch] += sumDy;
@@ -116,11 +112,7 @@ void bn_eval_backward(const __global float* dy, const __global float* x, const _
     }
     buf[lid] = sdy;
     buf2[lid] = sdyx;
-    for (int s = REDUCE_WG / 2; s > 0; s >>= 1) {
-        barrier(CLK_LOCAL_MEM_FENCE);
-        if (lid < s) { buf[lid] += buf[lid + s]; buf2[lid] += buf2[lid + s]; }
-    }
-    barrier(CLK_LOCAL_MEM_FENCE);
+    tree_sum2(buf, buf2, lid);
     if (lid == 0) {
         if (hasDBeta) dBeta[ch] += buf[0];
         if (hasDGamma) dGamma[ch] += buf2[0];
@@ -202,11 +194,7 @@ void bn_backward_share_sums(const __global float* dy, const __global float* x, c
     }
     buf[lid] = sdy;
     buf2[lid] = sdyx;
-    for (int s = REDUCE_WG / 2; s > 0; s >>= 1) {
-        barrier(CLK_LOCAL_MEM_FENCE);
-        if (lid < s) { buf[lid] += buf[lid + s]; buf2[lid] += buf2[lid + s]; }
-    }
-    barrier(CLK_LOCAL_MEM_FENCE);
+    tree_sum2(buf, buf2, lid);
     if (lid == 0) {
         partial[2 * (ch * S + share)] = buf[0];
         partial[2 * (ch * S + share) + 1] = buf2[0];

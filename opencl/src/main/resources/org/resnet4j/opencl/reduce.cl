@@ -10,6 +10,15 @@ inline void tree_sum(__local float* buf, int lid) {
     barrier(CLK_LOCAL_MEM_FENCE);
 }
 
+// tree_sum of two buffers side by side, in the same order
+inline void tree_sum2(__local float* a, __local float* b, int lid) {
+    for (int s = REDUCE_WG / 2; s > 0; s >>= 1) {
+        barrier(CLK_LOCAL_MEM_FENCE);
+        if (lid < s) { a[lid] += a[lid + s]; b[lid] += b[lid + s]; }
+    }
+    barrier(CLK_LOCAL_MEM_FENCE);
+}
+
 // partial[g] = sum (mode 0) / sum of squares (mode 1) / max |x| with NaN propagated (mode 2) /
 // count of non-finite values (mode 3) over a grid-strided share of x. The host adds the partials in
 // order, in double.

@@ -95,27 +95,21 @@ class BatchNormKernelTest {
     @ParameterizedTest(name = "({0},{1},{2},{3}) affine={4}")
     @CsvSource({"4,3,64,64,true", "2,2,128,100,false", "3,5,61,47,true"})
     void trainForwardAndBackwardSharedOverWorkGroups(int n, int c, int h, int w, boolean affine) {
-        cl.setWorkGroupTarget(64);
-        try {
+        OpenClTestSupport.withWorkGroupTarget(cl, 64, () -> {
             assertThat(cl.bnShares(n, c, h * w)).as("work-groups per channel").isGreaterThan(1);
             trainForwardAndBackward(n, c, h, w, affine);
             reductionsAreDeterministic(n, c, h, w);
-        } finally {
-            cl.setWorkGroupTarget(0);
-        }
+        });
     }
 
     @org.junit.jupiter.api.Test
     void onlyNarrowLayersWithManyElementsShareChannels() {
-        cl.setWorkGroupTarget(64);
-        try {
+        OpenClTestSupport.withWorkGroupTarget(cl, 64, () -> {
             assertThat(cl.bnShares(128, 64, 1024)).as("as many channels as the target").isEqualTo(1);
             assertThat(cl.bnShares(1, 3, 2 * OpenClBackend.BN_MIN_PER_SHARE - 1)).as("too few elements").isEqualTo(1);
             assertThat(cl.bnShares(128, 16, 1024)).as("16 channels, 131072 elements").isEqualTo(4);
             assertThat(cl.bnShares(2, 1, 4 * OpenClBackend.BN_MIN_PER_SHARE)).as("shares at least BN_MIN_PER_SHARE").isEqualTo(8);
-        } finally {
-            cl.setWorkGroupTarget(0);
-        }
+        });
     }
 
     @ParameterizedTest(name = "({0},{1},{2},{3}) affine={4}")

@@ -118,27 +118,21 @@ class ConvKernelTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("configurations")
     void weightGradientWithSplitK(ConvGeometry g, boolean ignored) {
-        cl.setWorkGroupTarget(1 << 20);
-        try {
+        OpenClTestSupport.withWorkGroupTarget(cl, 1 << 20, () -> {
             backwardWeightAccumulates(new ConvGeometry(16, g.cIn(), g.h(), g.w(), g.cOut(), g.kH(), g.kW(), g.strideH(),
                     g.strideW(), g.padH(), g.padW(), g.dilationH(), g.dilationW(), g.groups()), ignored);
-        } finally {
-            cl.setWorkGroupTarget(0);
-        }
+        });
     }
 
     /** Forward products deep enough to split K (cIn/groups * 9 = 576), their slices summed straight into NCHW. */
     @ParameterizedTest(name = "{0}")
     @MethodSource("deepConfigurations")
     void forwardWithSplitK(ConvGeometry g, boolean bias) {
-        cl.setWorkGroupTarget(1 << 20);
-        try {
+        OpenClTestSupport.withWorkGroupTarget(cl, 1 << 20, () -> {
             assertThat(cl.kSlices(1, g.cOutPerGroup(), g.n() * g.outH() * g.outW(), g.cInPerGroup() * g.kH() * g.kW()))
                     .isGreaterThan(1);
             forward(g, bias);
-        } finally {
-            cl.setWorkGroupTarget(0);
-        }
+        });
     }
 
     static Stream<Arguments> deepConfigurations() {

@@ -67,28 +67,22 @@ class GemmTest {
     @CsvSource({"false,false,16,144,1200", "false,true,16,144,1300", "true,false,5,7,2049", "true,true,70,9,777",
             "false,true,3,1,513"})
     void splitKMatchesReference(boolean tA, boolean tB, int m, int n, int k) {
-        cl.setWorkGroupTarget(1 << 20);
-        try {
+        OpenClTestSupport.withWorkGroupTarget(cl, 1 << 20, () -> {
             assertThat(cl.kSlices(1, m, n, k)).as("slices").isGreaterThan(1);
             check(tA, tB, m, n, k, (ta, tb, tc, offA, lda, offB, ldb, beta, offC, ldc) ->
                     cl.gemm(tA, tB, m, n, k, 1.5, ta, offA, lda, tb, offB, ldb, beta, tc, offC, ldc));
-        } finally {
-            cl.setWorkGroupTarget(0);
-        }
+        });
     }
 
     @Test
     void onlyShortWideProductsSplit() {
-        cl.setWorkGroupTarget(100);
-        try {
+        OpenClTestSupport.withWorkGroupTarget(cl, 100, () -> {
             assertThat(cl.kSlices(100, 640, 640, 100_000)).as("enough tiles").isEqualTo(1);
             assertThat(cl.kSlices(3, 16, 144, 2 * OpenClBackend.MIN_K_PER_SLICE - 1)).as("K too short").isEqualTo(1);
             assertThat(cl.kSlices(3, 16, 144, 131_072)).as("two work-groups per unit").isEqualTo(34);
             assertThat(cl.kSlices(3, 16, 144, 2048)).as("slices at least MIN_K_PER_SLICE deep").isEqualTo(8);
             assertThat(cl.kSlices(1, 4096, 4096, 1 << 20)).as("partial blocks within MAX_SLICE_FLOATS").isEqualTo(1);
-        } finally {
-            cl.setWorkGroupTarget(0);
-        }
+        });
     }
 
     interface Runner {

@@ -30,4 +30,14 @@ public final class OpenClTestSupport {
         Assumptions.abort("skipping OpenCL test: " + unavailable.getMessage());
         throw unavailable; // not reached
     }
+
+    /** Runs {@code body} with the backend's work-group target forced (small devices then split too), then restores the default. */
+    public static void withWorkGroupTarget(OpenClBackend cl, long workGroups, Runnable body) {
+        cl.setWorkGroupTarget(workGroups);
+        try {
+            body.run();
+        } finally {
+            cl.setWorkGroupTarget(0);
+        }
+    }
 }
