@@ -112,7 +112,7 @@ public final class OpenClBackend implements Backend {
     OpenClBackend(OpenClDevices.Found found, ProgramCache cache) {
         this.info = found.info();
         cl_device_id device = found.device();
-        this.tuning = GemmTuning.forDevice(info.type(), info.vendor(), info.deviceName(), info.maxWorkGroupSize());
+        this.tuning = GemmTuning.chosen(info.type(), info.vendor(), info.deviceName(), info.maxWorkGroupSize());
         this.reduceWg = (int) Math.min(256, Long.highestOneBit(Math.max(1, info.maxWorkGroupSize())));
         this.elementWg = (int) Math.min(64, Long.highestOneBit(Math.max(1, info.maxWorkGroupSize())));
         this.maxAlloc = OpenClDevices.deviceLong(device, CL_DEVICE_MAX_MEM_ALLOC_SIZE);

@@ -127,6 +127,140 @@ void sgemm(const int M, const int N, const int K, const float alpha,
     }
 }
 
+// Double-buffered local tiles with float4 register blocks, for GPUs where the plain tiled kernel is
+// bound by local-memory reads (two per multiply-add with 4x4 blocks). Each work-item owns WPT_M rows and
+// WPT_N columns in runs of four (run q of rows starts at q*4*RTS_M + 4*tm), so it reads op(A) and op(B)
+// from local memory as float4s: WPT_M/4 + WPT_N/4 reads per WPT_M*WPT_N multiply-adds. While one pair
+// of local tiles is multiplied, the next K step is already loading from global memory into registers;
+// it is stored into the other pair afterwards, so each step needs one barrier. Tiles are padded by four
+// floats to spread the transposing stores over the banks. Needs WPT_M and WPT_N multiples of 4.
+#define TS_MP (TS_M + 4)
+#define TS_NP (TS_N + 4)
+#define LOADS(ROWS, COLS) (((ROWS) * (COLS) / 4 + GEMM_THREADS - 1) / GEMM_THREADS)
+
+// regs[i] = the float4 of load l = tid + i*GEMM_THREADS of STAGE_TILE's walk (zero past the edges)
+#define LOAD_TILE(regs, p, ld, trans, r0, c0, ROWS, COLS, nRows, nCols)                                  \
+    for (int i = 0; i < LOADS(ROWS, COLS); i++) {                                                        \
+        int l = tid + i * GEMM_THREADS;                                                                  \
+        if (l >= (ROWS) * (COLS) / 4) break;                                                             \
+        int r, c;                                                                                        \
+        if (!(trans)) { r = l / ((COLS) / 4); c = (l % ((COLS) / 4)) * 4; }                              \
+        else { c = l / ((ROWS) / 4); r = (l % ((ROWS) / 4)) * 4; }                                       \
+        int gr = (r0) + r, gc = (c0) + c;                                                                \
+        float4 v;                                                                                        \
+        if (!(trans)) {                                                                                  \
+            const __global float* q = (p) + (size_t)gr * (ld);                                           \
+            if (gr < (nRows) && gc + 3 < (nCols)) v = vload4(0, q + gc);                                 \
+            else {                                                                                       \
+                v.s0 = (gr < (nRows) && gc     < (nCols)) ? q[gc]     : 0.0f;                            \
+                v.s1 = (gr < (nRows) && gc + 1 < (nCols)) ? q[gc + 1] : 0.0f;                            \
+                v.s2 = (gr < (nRows) && gc + 2 < (nCols)) ? q[gc + 2] : 0.0f;                            \
+                v.s3 = (gr < (nRows) && gc + 3 < (nCols)) ? q[gc + 3] : 0.0f;                            \
+            }                                                                                            \
+        } else {                                                                                         \
+            const __global float* q = (p) + (size_t)gc * (ld);                                           \
+            if (gc < (nCols) && gr + 3 < (nRows)) v = vload4(0, q + gr);                                 \
+            else {                                                                                       \
+                v.s0 = (gc < (nCols) && gr     < (nRows)) ? q[gr]     : 0.0f;                            \
+                v.s1 = (gc < (nCols) && gr + 1 < (nRows)) ? q[gr + 1] : 0.0f;                            \
+                v.s2 = (gc < (nCols) && gr + 2 < (nRows)) ? q[gr + 2] : 0.0f;                            \
+                v.s3 = (gc < (nCols) && gr + 3 < (nRows)) ? q[gr + 3] : 0.0f;                            \
+            }                                                                                            \
+        }                                                                                                \
+        regs[i] = v;                                                                                     \
+    }
+
+// dst[c][r] = the loaded elements, as STAGE_TILE stores them
+#define STORE_TILE(dst, regs, trans, ROWS, COLS, DST_STRIDE)                                             \
+    for (int i = 0; i < LOADS(ROWS, COLS); i++) {                                                        \
+        int l = tid + i * GEMM_THREADS;                                                                  \
+        if (l >= (ROWS) * (COLS) / 4) break;                                                             \
+        float4 v = regs[i];                                                                              \
+        if (!(trans)) {                                                                                  \
+            int r = l / ((COLS) / 4), c = (l % ((COLS) / 4)) * 4;                                        \
+            (dst)[(c) * (DST_STRIDE) + r] = v.s0;                                                        \
+            (dst)[(c + 1) * (DST_STRIDE) + r] = v.s1;                                                    \
+            (dst)[(c + 2) * (DST_STRIDE) + r] = v.s2;                                                    \
+            (dst)[(c + 3) * (DST_STRIDE) + r] = v.s3;                                                    \
+        } else {                                                                                         \
+            int c = l / ((ROWS) / 4), r = (l % ((ROWS) / 4)) * 4;                                        \
+            vstore4(v, 0, (dst) + (c) * (DST_STRIDE) + r);                                               \
+        }                                                                                                \
+    }
+
+__kernel __attribute__((reqd_work_group_size(RTS_N, RTS_M, 1)))
+void sgemm_db(const int M, const int N, const int K, const float alpha,
+              const __global float* A, const int offA, const int lda, const int transA,
+              const __global float* B, const int offB, const int ldb, const int transB,
+              const float beta, __global float* C, const int offC, const int ldc,
+              const int kPerSlice, const int sliceStrideC, const int colGroup, const int colGroupStride) {
+    // op(A) tiles as [k][m], op(B) tiles as [k][n], two of each
+    __local float Asub[2 * TS_K * TS_MP];
+    __local float Bsub[2 * TS_K * TS_NP];
+
+    const int tn = get_local_id(0), tm = get_local_id(1);
+    const int tid = tm * RTS_N + tn;
+    const int m0 = get_group_id(1) * TS_M, n0 = get_group_id(0) * TS_N;
+    const __global float* a = A + offA;
+    const __global float* b = B + offB;
+    K_SLICE_PROLOGUE
+
+    float acc[WPT_M][WPT_N];
+    for (int wm = 0; wm < WPT_M; wm++)
+        for (int wn = 0; wn < WPT_N; wn++) acc[wm][wn] = 0.0f;
+
+    float4 nextA[LOADS(TS_M, TS_K)], nextB[LOADS(TS_N, TS_K)];
+    LOAD_TILE(nextA, a, lda, transA, m0, 0, TS_M, TS_K, M, Kslice)
+    LOAD_TILE(nextB, b, ldb, !transB, n0, 0, TS_N, TS_K, N, Kslice)
+    STORE_TILE(Asub, nextA, transA, TS_M, TS_K, TS_MP)
+    STORE_TILE(Bsub, nextB, !transB, TS_N, TS_K, TS_NP)
+    barrier(CLK_LOCAL_MEM_FENCE);
+
+    int cur = 0;
+    for (int k0 = 0; k0 < Kslice; k0 += TS_K) {
+        const int more = k0 + TS_K < Kslice;
+        if (more) {
+            LOAD_TILE(nextA, a, lda, transA, m0, k0 + TS_K, TS_M, TS_K, M, Kslice)
+            LOAD_TILE(nextB, b, ldb, !transB, n0, k0 + TS_K, TS_N, TS_K, N, Kslice)
+        }
+        const __local float* As = Asub + cur * TS_K * TS_MP;
+        const __local float* Bs = Bsub + cur * TS_K * TS_NP;
+#pragma unroll
+        for (int kk = 0; kk < TS_K; kk++) {
+            float ra[WPT_M], rb[WPT_N];
+            for (int q = 0; q < WPT_M / 4; q++) {
+                float4 v = vload4(0, As + kk * TS_MP + q * 4 * RTS_M + 4 * tm);
+                ra[4 * q] = v.s0; ra[4 * q + 1] = v.s1; ra[4 * q + 2] = v.s2; ra[4 * q + 3] = v.s3;
+            }
+            for (int q = 0; q < WPT_N / 4; q++) {
+                float4 v = vload4(0, Bs + kk * TS_NP + q * 4 * RTS_N + 4 * tn);
+                rb[4 * q] = v.s0; rb[4 * q + 1] = v.s1; rb[4 * q + 2] = v.s2; rb[4 * q + 3] = v.s3;
+            }
+            for (int wm = 0; wm < WPT_M; wm++)
+                for (int wn = 0; wn < WPT_N; wn++) acc[wm][wn] = fma(ra[wm], rb[wn], acc[wm][wn]);
+        }
+        if (more) {
+            STORE_TILE(Asub + (cur ^ 1) * TS_K * TS_MP, nextA, transA, TS_M, TS_K, TS_MP)
+            STORE_TILE(Bsub + (cur ^ 1) * TS_K * TS_NP, nextB, !transB, TS_N, TS_K, TS_NP)
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+        cur ^= 1;
+    }
+
+    for (int wm = 0; wm < WPT_M; wm++) {
+        int row = m0 + (wm / 4) * 4 * RTS_M + 4 * tm + wm % 4;
+        if (row >= M) continue;
+        for (int wn = 0; wn < WPT_N; wn++) {
+            int col = n0 + (wn / 4) * 4 * RTS_N + 4 * tn + wn % 4;
+            if (col >= N) continue;
+            size_t idx = C_INDEX(row, col);
+            float v = alpha * acc[wm][wn];
+            if (beta != 0.0f) v += beta * C[idx];
+            C[idx] = v;
+        }
+    }
+}
+
 // The same product without local memory, for CPU devices: there the "local" tile is ordinary memory
 // behind a barrier that the driver must emulate, while the caches already do the tiling. Each
 // work-item keeps its WPT_M x WPT_N block of C in registers and streams op(A) and op(B) from global

@@ -77,7 +77,7 @@ class DeviceSelectionTest {
         assertThat(GemmTuning.forDevice("CPU", "AuthenticAMD", "pthread", 4096)).isEqualTo(GemmTuning.CPU);
         assertThat(GemmTuning.forDevice("ACCELERATOR", "Acme", "x", 4096)).isEqualTo(GemmTuning.DEFAULT);
         // a device smaller than the entry assumes gets the safe default
-        assertThat(GemmTuning.forDevice("GPU", "NVIDIA", "tiny", 128)).isEqualTo(GemmTuning.DEFAULT);
+        assertThat(GemmTuning.forDevice("GPU", "NVIDIA", "tiny", 64)).isEqualTo(GemmTuning.DEFAULT);
         assertThatThrownBy(() -> new GemmTuning("bad", 30, 32, 8, 4, 4)).hasMessageContaining("multiples of 4");
     }
 

@@ -92,12 +92,16 @@ class GemmTest {
     static final Object[][] CASES = {
             {false, false, 1, 1, 1}, {false, false, 7, 5, 3}, {false, false, 64, 64, 16}, {false, false, 65, 63, 17},
             {true, false, 33, 70, 9}, {false, true, 70, 33, 31}, {true, true, 13, 129, 66}, {false, false, 130, 3, 200},
-            {true, false, 1, 97, 5}, {false, true, 97, 1, 2}, {true, true, 64, 65, 1}};
+            {true, false, 1, 97, 5}, {false, true, 97, 1, 2}, {true, true, 64, 65, 1},
+            // several tiles both ways and K steps enough to cycle a double-buffered kernel's two tiles
+            {false, false, 200, 260, 53}, {true, true, 131, 140, 37}};
 
     static Stream<GemmTuning> tunings() {
         return Stream.of(GemmTuning.NVIDIA_GPU, GemmTuning.AMD_GPU, GemmTuning.INTEL_GPU, GemmTuning.CPU, GemmTuning.DEFAULT,
                 new GemmTuning("direct", 32, 64, 4, 4, 8, GemmTuning.DIRECT),
-                new GemmTuning("vec8-4x8", 32, 64, 4, 4, 8, GemmTuning.VEC8));
+                new GemmTuning("vec8-4x8", 32, 64, 4, 4, 8, GemmTuning.VEC8),
+                new GemmTuning("double-buffered 128x128x16/8x8", 128, 128, 16, 8, 8, GemmTuning.DOUBLE_BUFFERED),
+                new GemmTuning("double-buffered 32x64x8/4x8", 32, 64, 8, 4, 8, GemmTuning.DOUBLE_BUFFERED));
     }
 
     /** Every tiling of the table (GPU ones included) on this device, whichever entry the device itself uses. */
