@@ -41,7 +41,7 @@ final class GemmKernel implements AutoCloseable {
     void enqueue(boolean transA, boolean transB, int m, int n, int k, float alpha, cl_mem a, int offA, int lda,
                  cl_mem b, int offB, int ldb, float beta, cl_mem c, int offC, int ldc) {
         if (m <= 0 || n <= 0) return;
-        Object[] args = {m, n, k, alpha, a, offA, lda, transA ? 1 : 0, b, offB, ldb, transB ? 1 : 0, beta, c, offC, ldc, k, 0, n, 0};
+        Object[] args = {m, n, k, alpha, a, offA, lda, transA ? 1 : 0, b, offB, ldb, transB ? 1 : 0, beta, c, offC, ldc, k, 0, n, 0, 0, 0};
         for (int i = 0; i < args.length; i++) {
             Object v = args[i];
             if (v instanceof cl_mem mem) clSetKernelArg(kernel, i, Sizeof.cl_mem, Pointer.to(mem));

@@ -64,7 +64,7 @@ public final class OpenClBackend implements Backend {
     // scratch buffers, owned by the backend and reused across calls (the queue is in order)
     // device work buffers reused across calls, grown on demand: im2col columns, GEMM output staging,
     // small reduction partials, and the one-float result of a scalar kernel
-    private final Scratch colScratch = new Scratch(), tmpScratch = new Scratch(), smallScratch = new Scratch(),
+    private final Scratch colScratch = new Scratch(), argmaxScratch = new Scratch(), smallScratch = new Scratch(),
             scalarOut = new Scratch();
     private final cl_mem dummy;
 
@@ -110,9 +110,22 @@ public final class OpenClBackend implements Backend {
     }
 
     OpenClBackend(OpenClDevices.Found found, ProgramCache cache) {
+        this(found, cache, GemmTuning.chosen(found.info().type(), found.info().vendor(), found.info().deviceName(),
+                found.info().maxWorkGroupSize()));
+    }
+
+    /**
+     * A second backend on {@code device}'s device with another SGEMM tiling, apart from {@link #select}'s: tests run
+     * the GPU tilings' whole convolution paths (split K, NCHW reads and stores) on whatever device they have.
+     */
+    static OpenClBackend withTiling(OpenClBackend device, GemmTuning tuning) {
+        return new OpenClBackend(OpenClDevices.enumerate().get(device.info.index()), ProgramCache.fromSystemProperties(), tuning);
+    }
+
+    private OpenClBackend(OpenClDevices.Found found, ProgramCache cache, GemmTuning tuning) {
         this.info = found.info();
         cl_device_id device = found.device();
-        this.tuning = GemmTuning.chosen(info.type(), info.vendor(), info.deviceName(), info.maxWorkGroupSize());
+        this.tuning = tuning;
         this.reduceWg = (int) Math.min(256, Long.highestOneBit(Math.max(1, info.maxWorkGroupSize())));
         this.elementWg = (int) Math.min(64, Long.highestOneBit(Math.max(1, info.maxWorkGroupSize())));
         this.maxAlloc = OpenClDevices.deviceLong(device, CL_DEVICE_MAX_MEM_ALLOC_SIZE);
@@ -508,18 +521,21 @@ public final class OpenClBackend implements Backend {
     public synchronized void gemm(boolean transA, boolean transB, int m, int n, int k, double alpha,
                                   Tensor a, int offA, int lda, Tensor b, int offB, int ldb,
                                   double beta, Tensor c, int offC, int ldc) {
-        gemmMem(transA, transB, m, n, k, (float) alpha, mem(a), offA, lda, mem(b), offB, ldb, (float) beta, mem(c), offC, ldc, n, 0);
+        gemmMem(transA, transB, m, n, k, (float) alpha, mem(a), offA, lda, mem(b), offB, ldb, (float) beta, mem(c), offC, ldc, n, 0, 0, 0);
     }
 
     /**
      * C = alpha op(A) op(B) + beta C, where C's element (row, col) is at
      * {@code offC + row * ldc + (col / colGroup) * colGroupStride + col % colGroup}: a plain matrix with
      * colGroup = n and colGroupStride = 0, or a convolution's (channels x images*pixels) product written
-     * straight into NCHW with colGroup = pixels per image and colGroupStride = floats per image.
+     * straight into NCHW with colGroup = pixels per image and colGroupStride = floats per image (colGroup = 1,
+     * ldc = 1 and colGroupStride = m store C transposed). B is read the same way along its contiguous index (n, or k
+     * with transB): every bGroup of them start bGroupStride floats further on, so a convolution's dy in NCHW is
+     * read as the (channels x images*pixels) matrix without a copy; bGroup = 0 for a plain B.
      */
     private void gemmMem(boolean transA, boolean transB, int m, int n, int k, float alpha,
                          cl_mem a, int offA, int lda, cl_mem b, int offB, int ldb,
-                         float beta, cl_mem c, int offC, int ldc, int colGroup, int colGroupStride) {
+                         float beta, cl_mem c, int offC, int ldc, int colGroup, int colGroupStride, int bGroup, int bGroupStride) {
         if (m <= 0 || n <= 0) return;
         long groupsN = (n + tuning.tileN() - 1) / tuning.tileN(), groupsM = (m + tuning.tileM() - 1) / tuning.tileM();
         int slices = kSlices(groupsM * groupsN, m, n, k);
@@ -528,7 +544,7 @@ public final class OpenClBackend implements Backend {
         long[] local = {tuning.workGroupN(), tuning.workGroupM(), 1};
         if (slices == 1) {
             setArgs(kern, new Object[] {m, n, k, alpha, a, offA, lda, transA, b, offB, ldb, transB, beta, c, offC, ldc, k, 0,
-                    colGroup, colGroupStride});
+                    colGroup, colGroupStride, bGroup, bGroupStride});
             enqueue(tuning.kernelName(), kern, 3, global, local);
             return;
         }
@@ -537,7 +553,8 @@ public final class OpenClBackend implements Backend {
         slices = (k + kPerSlice - 1) / kPerSlice;
         global[2] = slices;
         cl_mem p = sliceScratch.atLeast((long) slices * m * n);
-        setArgs(kern, new Object[] {m, n, k, 1f, a, offA, lda, transA, b, offB, ldb, transB, 0f, p, 0, n, kPerSlice, m * n, n, 0});
+        setArgs(kern, new Object[] {m, n, k, 1f, a, offA, lda, transA, b, offB, ldb, transB, 0f, p, 0, n, kPerSlice, m * n, n, 0,
+                bGroup, bGroupStride});
         enqueue(tuning.kernelName() + " (split K)", kern, 3, global, local);
         run1("gemm_slices_sum", (long) m * n, p, slices, m, n, alpha, beta, c, offC, ldc, colGroup, colGroupStride);
     }
@@ -668,8 +685,9 @@ public final class OpenClBackend implements Backend {
 
     // Per chunk of B images and per group g, with P = B*oh*ow columns (image, oy, ox):
     //   forward:         col (kk, P) = im2col(x);  y_g = W_g (copg, kk) * col, stored in NCHW order by the GEMM
-    //   backward input:  tmp (copg, P) = dy_g;  col (kk, P) = W_g^T (kk, copg) * tmp;  dx_g = col2im(col)
-    //   backward weight: col = im2col(x);  tmp = dy_g;  dW_g (copg, kk) += tmp * col^T (chunks in order)
+    //   backward input:  col (kk, P) = W_g^T (kk, copg) * dy_g;  dx_g = col2im(col)
+    //   backward weight: col = im2col(x);  dW_g^T (kk, copg) += col * dy_g^T (chunks in order)
+    // where the GEMM reads dy_g (copg, P) straight from NCHW (its B groups) and stores dW_g^T as dW_g (C transposed).
     // B is as large as the scratch budget allows, so one GEMM covers many images.
 
     /** Float budget of the im2col scratch: 1/16 of device memory, at most 64 Mi floats (256 MiB). */
@@ -712,11 +730,6 @@ public final class OpenClBackend implements Backend {
         run1("col2im", (long) b * g.cInPerGroup() * g.h() * g.w(), convArgs(col, dx, dxOff, g.cIn() * g.h() * g.w(), b, g));
     }
 
-    private void toChannelMajor(cl_mem t, int off, cl_mem cm, int b, ConvGeometry g) {
-        int ohw = g.outH() * g.outW();
-        run1("nchw_to_cm", (long) g.cOutPerGroup() * b * ohw, t, off, g.cOut() * ohw, cm, b, g.cOutPerGroup(), ohw);
-    }
-
     @Override
     public synchronized void conv2dForward(Tensor x, Tensor weight, Tensor bias, ConvGeometry g, Tensor y) {
         // y (n, cOut, oh, ow) = conv(x (n, cIn, h, w), w (cOut, cIn/g, kH, kW)) + bias
@@ -730,7 +743,7 @@ public final class OpenClBackend implements Backend {
                 im2col(xm, (i0 * g.cIn() + gr * cpg) * hw, col, b, g);
                 // W_g * col is (copg, b*ohw); the GEMM stores it as y's (b, copg, ohw) block
                 gemmMem(false, false, copg, cols, kk, 1f, wm, gr * copg * kk, kk, col, 0, cols, 0f,
-                        ym, (i0 * g.cOut() + gr * copg) * ohw, ohw, ohw, g.cOut() * ohw);
+                        ym, (i0 * g.cOut() + gr * copg) * ohw, ohw, ohw, g.cOut() * ohw, 0, 0);
             }
         }
         if (bias != null) run1("add_channel_bias", y.numel(), ym, mem(bias), g.cOut(), ohw, y.size());
@@ -743,12 +756,12 @@ public final class OpenClBackend implements Backend {
         int copg = g.cOutPerGroup(), cpg = g.cInPerGroup(), kk = cpg * g.kH() * g.kW();
         int ohw = g.outH() * g.outW(), hw = g.h() * g.w(), chunk = chunk(g);
         cl_mem col = colScratch.atLeast((long) kk * chunk * ohw);
-        cl_mem tmp = tmpScratch.atLeast((long) copg * chunk * ohw);
         for (int i0 = 0; i0 < g.n(); i0 += chunk) {
             int b = Math.min(chunk, g.n() - i0), cols = b * ohw;
             for (int gr = 0; gr < g.groups(); gr++) {
-                toChannelMajor(dym, (i0 * g.cOut() + gr * copg) * ohw, tmp, b, g);
-                gemmMem(true, false, kk, cols, copg, 1f, wm, gr * copg * kk, kk, tmp, 0, cols, 0f, col, 0, cols, cols, 0);
+                // dy_g read in place as (copg, b*ohw): channel rows ohw apart, each image's pixels cOut*ohw further on
+                gemmMem(true, false, kk, cols, copg, 1f, wm, gr * copg * kk, kk, dym, (i0 * g.cOut() + gr * copg) * ohw, ohw, 0f,
+                        col, 0, cols, cols, 0, ohw, g.cOut() * ohw);
                 col2im(col, dxm, (i0 * g.cIn() + gr * cpg) * hw, b, g);
             }
         }
@@ -761,13 +774,14 @@ public final class OpenClBackend implements Backend {
         int copg = g.cOutPerGroup(), cpg = g.cInPerGroup(), kk = cpg * g.kH() * g.kW();
         int ohw = g.outH() * g.outW(), hw = g.h() * g.w(), chunk = chunk(g);
         cl_mem col = colScratch.atLeast((long) kk * chunk * ohw);
-        cl_mem tmp = tmpScratch.atLeast((long) copg * chunk * ohw);
         for (int i0 = 0; i0 < g.n(); i0 += chunk) {
             int b = Math.min(chunk, g.n() - i0), cols = b * ohw;
             for (int gr = 0; gr < g.groups(); gr++) {
                 im2col(xm, (i0 * g.cIn() + gr * cpg) * hw, col, b, g);
-                toChannelMajor(dym, (i0 * g.cOut() + gr * copg) * ohw, tmp, b, g);
-                gemmMem(false, true, copg, kk, cols, 1f, tmp, 0, cols, col, 0, cols, 1f, dwm, gr * copg * kk, kk, kk, 0);
+                // dW_g^T (kk, copg) += col (kk, P) * dy_g^T, so that dy_g is op(B) and read in place (as in backward input);
+                // C is stored transposed (ldc 1, every column kk floats on) straight into dW_g (copg, kk)
+                gemmMem(false, true, kk, copg, cols, 1f, col, 0, cols, dym, (i0 * g.cOut() + gr * copg) * ohw, ohw, 1f,
+                        dwm, gr * copg * kk, 1, 1, kk, ohw, g.cOut() * ohw);
             }
         }
     }
@@ -847,7 +861,11 @@ public final class OpenClBackend implements Backend {
 
     @Override
     public synchronized void maxPool2dBackward(Tensor dy, Tensor x, PoolGeometry g, Tensor dx) {
-        run1("max_pool_backward", dx.numel(), dy, x, dx, g.h(), g.w(), g.kH(), g.kW(), g.strideH(), g.strideW(), g.padH(),
+        // each window's argmax once (ints in float-sized slots), then a gather per input element
+        cl_mem argmax = argmaxScratch.atLeast(dy.size());
+        run1("max_pool_argmax", dy.numel(), x, argmax, g.h(), g.w(), g.kH(), g.kW(), g.strideH(), g.strideW(), g.padH(),
+                g.padW(), g.dilationH(), g.dilationW(), g.outH(), g.outW(), dy.size());
+        run1("max_pool_backward", dx.numel(), dy, argmax, dx, g.h(), g.w(), g.kH(), g.kW(), g.strideH(), g.strideW(), g.padH(),
                 g.padW(), g.dilationH(), g.dilationW(), g.outH(), g.outW(), dx.size());
     }
 

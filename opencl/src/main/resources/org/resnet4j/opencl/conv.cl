@@ -75,14 +75,3 @@ __kernel void col2im(const __global float* col, __global float* dx, const int dx
     }
     dx[dxOff + (size_t)b * imgStride + r] = s;
 }
-
-// cm (copg, B*ohw) = group slice of t (n, cOut, ohw) for the chunk's images
-__kernel void nchw_to_cm(const __global float* t, const int off, const int imgStride, __global float* cm,
-                         const int B, const int copg, const int ohw) {
-    int idx = get_global_id(0);
-    int cols = B * ohw;
-    if (idx >= copg * cols) return;
-    int c = idx / cols, r = idx - c * cols;
-    int b = r / ohw, p = r - b * ohw;
-    cm[idx] = t[off + (size_t)b * imgStride + (size_t)c * ohw + p];
-}

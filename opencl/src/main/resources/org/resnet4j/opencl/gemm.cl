@@ -17,9 +17,22 @@
 #define K_SLICE_PROLOGUE                                                                           \
     const int kBegin = get_group_id(2) * kPerSlice;                                                \
     a += transA ? (size_t)kBegin * lda : (size_t)kBegin;                                           \
-    b += transB ? (size_t)kBegin : (size_t)kBegin * ldb;                                           \
+    b += transB ? 0 : (size_t)kBegin * ldb;                                                        \
+    const int bShift = transB ? kBegin : 0;                                                        \
     C += (size_t)get_group_id(2) * sliceStrideC;                                                   \
     const int Kslice = min(K - kBegin, kPerSlice);
+
+// B's rows (transB: its columns) may be cut into groups too: along the index that is contiguous in
+// memory (n, or k when transB), every bGroup elements start bGroupStride floats further on (bGroup 0:
+// no groups). A convolution's dy (images x channels x pixels) is then read as the (channels x
+// images*pixels) matrix it is, without a copy. With transB the index is k, shifted by the slice's start
+// (bShift) so that groups stay aligned to whole images under split K.
+#define B_IDX(i) (bGroup > 0 ? (size_t)(((i) + bShift) / bGroup) * bGroupStride + ((i) + bShift) % bGroup   \
+                             : (size_t)((i) + bShift))
+// whether elements i..i+3 of that index are consecutive floats
+#define B_RUN4(i) (bGroup <= 0 || ((i) + bShift) % bGroup + 3 < bGroup)
+#define A_IDX(i) ((size_t)(i))
+#define A_RUN4(i) 1
 
 // Where element (row, col) of C lives: row * ldc + col, except that every colGroup columns start
 // colGroupStride floats further on. A convolution's product (channels x images*pixels) then lands
@@ -35,20 +48,21 @@
 // dst[col][row] (column-major in local memory, i.e. indexed [k][m] for A and [k][n] for B).
 // trans == 0: element (r, c) is at p[r*ld + c] (contiguous along c)
 // trans == 1: element (r, c) is at p[c*ld + r] (contiguous along r)
-#define STAGE_TILE(dst, p, ld, trans, r0, c0, ROWS, COLS, nRows, nCols, DST_STRIDE)                 \
+// IDX maps the contiguous index to its offset in a row of storage, RUN4 says whether 4 of them are adjacent.
+#define STAGE_TILE(dst, p, ld, trans, r0, c0, ROWS, COLS, nRows, nCols, DST_STRIDE, IDX, RUN4)      \
     if (!(trans)) {                                                                                \
         for (int l = tid; l < (ROWS) * (COLS) / 4; l += GEMM_THREADS) {                             \
             int r = l / ((COLS) / 4), c = (l % ((COLS) / 4)) * 4;                                  \
             int gr = (r0) + r, gc = (c0) + c;                                                      \
             float4 v;                                                                              \
-            if (gr < (nRows) && gc + 3 < (nCols)) {                                                \
-                v = vload4(0, (p) + (size_t)gr * (ld) + gc);                                       \
+            const __global float* q = (p) + (size_t)gr * (ld);                                     \
+            if (gr < (nRows) && gc + 3 < (nCols) && RUN4(gc)) {                                    \
+                v = vload4(0, q + IDX(gc));                                                        \
             } else {                                                                               \
-                const __global float* q = (p) + (size_t)gr * (ld);                                 \
-                v.s0 = (gr < (nRows) && gc     < (nCols)) ? q[gc]     : 0.0f;                      \
-                v.s1 = (gr < (nRows) && gc + 1 < (nCols)) ? q[gc + 1] : 0.0f;                      \
-                v.s2 = (gr < (nRows) && gc + 2 < (nCols)) ? q[gc + 2] : 0.0f;                      \
-                v.s3 = (gr < (nRows) && gc + 3 < (nCols)) ? q[gc + 3] : 0.0f;                      \
+                v.s0 = (gr < (nRows) && gc     < (nCols)) ? q[IDX(gc)]     : 0.0f;                 \
+                v.s1 = (gr < (nRows) && gc + 1 < (nCols)) ? q[IDX(gc + 1)] : 0.0f;                 \
+                v.s2 = (gr < (nRows) && gc + 2 < (nCols)) ? q[IDX(gc + 2)] : 0.0f;                 \
+                v.s3 = (gr < (nRows) && gc + 3 < (nCols)) ? q[IDX(gc + 3)] : 0.0f;                 \
             }                                                                                      \
             dst[(c) * (DST_STRIDE) + r] = v.s0;                                                    \
             dst[(c + 1) * (DST_STRIDE) + r] = v.s1;                                                \
@@ -60,14 +74,14 @@
             int c = l / ((ROWS) / 4), r = (l % ((ROWS) / 4)) * 4;                                  \
             int gr = (r0) + r, gc = (c0) + c;                                                      \
             float4 v;                                                                              \
-            if (gc < (nCols) && gr + 3 < (nRows)) {                                                \
-                v = vload4(0, (p) + (size_t)gc * (ld) + gr);                                       \
+            const __global float* q = (p) + (size_t)gc * (ld);                                     \
+            if (gc < (nCols) && gr + 3 < (nRows) && RUN4(gr)) {                                    \
+                v = vload4(0, q + IDX(gr));                                                        \
             } else {                                                                               \
-                const __global float* q = (p) + (size_t)gc * (ld);                                 \
-                v.s0 = (gc < (nCols) && gr     < (nRows)) ? q[gr]     : 0.0f;                      \
-                v.s1 = (gc < (nCols) && gr + 1 < (nRows)) ? q[gr + 1] : 0.0f;                      \
-                v.s2 = (gc < (nCols) && gr + 2 < (nRows)) ? q[gr + 2] : 0.0f;                      \
-                v.s3 = (gc < (nCols) && gr + 3 < (nRows)) ? q[gr + 3] : 0.0f;                      \
+                v.s0 = (gc < (nCols) && gr     < (nRows)) ? q[IDX(gr)]     : 0.0f;                 \
+                v.s1 = (gc < (nCols) && gr + 1 < (nRows)) ? q[IDX(gr + 1)] : 0.0f;                 \
+                v.s2 = (gc < (nCols) && gr + 2 < (nRows)) ? q[IDX(gr + 2)] : 0.0f;                 \
+                v.s3 = (gc < (nCols) && gr + 3 < (nRows)) ? q[IDX(gr + 3)] : 0.0f;                 \
             }                                                                                      \
             vstore4(v, 0, dst + (c) * (DST_STRIDE) + r);                                           \
         }                                                                                          \
@@ -78,7 +92,8 @@ void sgemm(const int M, const int N, const int K, const float alpha,
            const __global float* A, const int offA, const int lda, const int transA,
            const __global float* B, const int offB, const int ldb, const int transB,
            const float beta, __global float* C, const int offC, const int ldc,
-           const int kPerSlice, const int sliceStrideC, const int colGroup, const int colGroupStride) {
+           const int kPerSlice, const int sliceStrideC, const int colGroup, const int colGroupStride,
+           const int bGroup, const int bGroupStride) {
     // A tile as [k][m], B tile as [k][n]
     __local float Asub[TS_K * TS_M];
     __local float Bsub[TS_K * TS_N];
@@ -96,10 +111,10 @@ void sgemm(const int M, const int N, const int K, const float alpha,
 
     for (int k0 = 0; k0 < Kslice; k0 += TS_K) {
         // op(A) is (M x K): logical rows = m, cols = k
-        STAGE_TILE(Asub, a, lda, transA, m0, k0, TS_M, TS_K, M, Kslice, TS_M)
+        STAGE_TILE(Asub, a, lda, transA, m0, k0, TS_M, TS_K, M, Kslice, TS_M, A_IDX, A_RUN4)
         // op(B) is (K x N): stage its transpose view, logical rows = n, cols = k
         // B untransposed: element (k, n) at b[k*ldb + n] = (n, k) of a transposed view
-        STAGE_TILE(Bsub, b, ldb, !transB, n0, k0, TS_N, TS_K, N, Kslice, TS_N)
+        STAGE_TILE(Bsub, b, ldb, !transB, n0, k0, TS_N, TS_K, N, Kslice, TS_N, B_IDX, B_RUN4)
         barrier(CLK_LOCAL_MEM_FENCE);
 
         for (int kk = 0; kk < TS_K; kk++) {
@@ -139,7 +154,7 @@ void sgemm(const int M, const int N, const int K, const float alpha,
 #define LOADS(ROWS, COLS) (((ROWS) * (COLS) / 4 + GEMM_THREADS - 1) / GEMM_THREADS)
 
 // regs[i] = the float4 of load l = tid + i*GEMM_THREADS of STAGE_TILE's walk (zero past the edges)
-#define LOAD_TILE(regs, p, ld, trans, r0, c0, ROWS, COLS, nRows, nCols)                                  \
+#define LOAD_TILE(regs, p, ld, trans, r0, c0, ROWS, COLS, nRows, nCols, IDX, RUN4)                      \
     for (int i = 0; i < LOADS(ROWS, COLS); i++) {                                                        \
         int l = tid + i * GEMM_THREADS;                                                                  \
         if (l >= (ROWS) * (COLS) / 4) break;                                                             \
@@ -150,21 +165,21 @@ void sgemm(const int M, const int N, const int K, const float alpha,
         float4 v;                                                                                        \
         if (!(trans)) {                                                                                  \
             const __global float* q = (p) + (size_t)gr * (ld);                                           \
-            if (gr < (nRows) && gc + 3 < (nCols)) v = vload4(0, q + gc);                                 \
+            if (gr < (nRows) && gc + 3 < (nCols) && RUN4(gc)) v = vload4(0, q + IDX(gc));                \
             else {                                                                                       \
-                v.s0 = (gr < (nRows) && gc     < (nCols)) ? q[gc]     : 0.0f;                            \
-                v.s1 = (gr < (nRows) && gc + 1 < (nCols)) ? q[gc + 1] : 0.0f;                            \
-                v.s2 = (gr < (nRows) && gc + 2 < (nCols)) ? q[gc + 2] : 0.0f;                            \
-                v.s3 = (gr < (nRows) && gc + 3 < (nCols)) ? q[gc + 3] : 0.0f;                            \
+                v.s0 = (gr < (nRows) && gc     < (nCols)) ? q[IDX(gc)]     : 0.0f;                       \
+                v.s1 = (gr < (nRows) && gc + 1 < (nCols)) ? q[IDX(gc + 1)] : 0.0f;                       \
+                v.s2 = (gr < (nRows) && gc + 2 < (nCols)) ? q[IDX(gc + 2)] : 0.0f;                       \
+                v.s3 = (gr < (nRows) && gc + 3 < (nCols)) ? q[IDX(gc + 3)] : 0.0f;                       \
             }                                                                                            \
         } else {                                                                                         \
             const __global float* q = (p) + (size_t)gc * (ld);                                           \
-            if (gc < (nCols) && gr + 3 < (nRows)) v = vload4(0, q + gr);                                 \
+            if (gc < (nCols) && gr + 3 < (nRows) && RUN4(gr)) v = vload4(0, q + IDX(gr));                \
             else {                                                                                       \
-                v.s0 = (gc < (nCols) && gr     < (nRows)) ? q[gr]     : 0.0f;                            \
-                v.s1 = (gc < (nCols) && gr + 1 < (nRows)) ? q[gr + 1] : 0.0f;                            \
-                v.s2 = (gc < (nCols) && gr + 2 < (nRows)) ? q[gr + 2] : 0.0f;                            \
-                v.s3 = (gc < (nCols) && gr + 3 < (nRows)) ? q[gr + 3] : 0.0f;                            \
+                v.s0 = (gc < (nCols) && gr     < (nRows)) ? q[IDX(gr)]     : 0.0f;                       \
+                v.s1 = (gc < (nCols) && gr + 1 < (nRows)) ? q[IDX(gr + 1)] : 0.0f;                       \
+                v.s2 = (gc < (nCols) && gr + 2 < (nRows)) ? q[IDX(gr + 2)] : 0.0f;                       \
+                v.s3 = (gc < (nCols) && gr + 3 < (nRows)) ? q[IDX(gr + 3)] : 0.0f;                       \
             }                                                                                            \
         }                                                                                                \
         regs[i] = v;                                                                                     \
@@ -188,12 +203,52 @@ void sgemm(const int M, const int N, const int K, const float alpha,
         }                                                                                                \
     }
 
+// LOAD_TILE for op(B) in sgemm_db, without a division per load: a slot's n stays the same from one K step
+// to the next, so its offset within B's grouped rows (B_IDX) is computed once (bOff); with transB the
+// contiguous index is k, whose group and remainder (bQ, bRem) advance by TS_K each step. Loads that cross
+// a group's end, or the matrix edge, go element by element through B_IDX.
+#define B_SLOTS LOADS(TS_N, TS_K)
+#define LOAD_B(regs, k0)                                                                                 \
+    for (int i = 0; i < B_SLOTS; i++) {                                                                  \
+        int l = tid + i * GEMM_THREADS;                                                                  \
+        if (l >= TS_N * TS_K / 4) break;                                                                 \
+        float4 v;                                                                                        \
+        if (!transB) {                                                                                   \
+            int n = n0 + (l % (TS_N / 4)) * 4, k = (k0) + l / (TS_N / 4);                                \
+            const __global float* q = b + (size_t)k * ldb;                                               \
+            if (k < Kslice && n + 3 < N && bRun[i]) v = vload4(0, q + bOff[i]);                          \
+            else {                                                                                       \
+                v.s0 = (k < Kslice && n     < N) ? q[B_IDX(n)]     : 0.0f;                               \
+                v.s1 = (k < Kslice && n + 1 < N) ? q[B_IDX(n + 1)] : 0.0f;                               \
+                v.s2 = (k < Kslice && n + 2 < N) ? q[B_IDX(n + 2)] : 0.0f;                               \
+                v.s3 = (k < Kslice && n + 3 < N) ? q[B_IDX(n + 3)] : 0.0f;                               \
+            }                                                                                            \
+        } else {                                                                                         \
+            int n = n0 + l / (TS_K / 4), k = (k0) + (l % (TS_K / 4)) * 4;                                \
+            const __global float* q = b + (size_t)n * ldb;                                               \
+            size_t off = bGroup > 0 ? (size_t)bQ[i] * bGroupStride + bRem[i] : (size_t)(k + bShift);    \
+            if (n < N && k + 3 < Kslice && (bGroup <= 0 || bRem[i] + 3 < bGroup)) v = vload4(0, q + off); \
+            else {                                                                                       \
+                v.s0 = (n < N && k     < Kslice) ? q[B_IDX(k)]     : 0.0f;                               \
+                v.s1 = (n < N && k + 1 < Kslice) ? q[B_IDX(k + 1)] : 0.0f;                               \
+                v.s2 = (n < N && k + 2 < Kslice) ? q[B_IDX(k + 2)] : 0.0f;                               \
+                v.s3 = (n < N && k + 3 < Kslice) ? q[B_IDX(k + 3)] : 0.0f;                               \
+            }                                                                                            \
+            if (bGroup > 0) {                                                                            \
+                bRem[i] += TS_K;                                                                         \
+                while (bRem[i] >= bGroup) { bRem[i] -= bGroup; bQ[i]++; }                                \
+            }                                                                                            \
+        }                                                                                                \
+        regs[i] = v;                                                                                     \
+    }
+
 __kernel __attribute__((reqd_work_group_size(RTS_N, RTS_M, 1)))
 void sgemm_db(const int M, const int N, const int K, const float alpha,
               const __global float* A, const int offA, const int lda, const int transA,
               const __global float* B, const int offB, const int ldb, const int transB,
               const float beta, __global float* C, const int offC, const int ldc,
-              const int kPerSlice, const int sliceStrideC, const int colGroup, const int colGroupStride) {
+              const int kPerSlice, const int sliceStrideC, const int colGroup, const int colGroupStride,
+              const int bGroup, const int bGroupStride) {
     // op(A) tiles as [k][m], op(B) tiles as [k][n], two of each
     __local float Asub[2 * TS_K * TS_MP];
     __local float Bsub[2 * TS_K * TS_NP];
@@ -209,9 +264,25 @@ void sgemm_db(const int M, const int N, const int K, const float alpha,
     for (int wm = 0; wm < WPT_M; wm++)
         for (int wn = 0; wn < WPT_N; wn++) acc[wm][wn] = 0.0f;
 
-    float4 nextA[LOADS(TS_M, TS_K)], nextB[LOADS(TS_N, TS_K)];
-    LOAD_TILE(nextA, a, lda, transA, m0, 0, TS_M, TS_K, M, Kslice)
-    LOAD_TILE(nextB, b, ldb, !transB, n0, 0, TS_N, TS_K, N, Kslice)
+    // each B slot's place in B's groups (see LOAD_B)
+    size_t bOff[B_SLOTS];
+    int bRun[B_SLOTS], bQ[B_SLOTS], bRem[B_SLOTS];
+    for (int i = 0; i < B_SLOTS; i++) {
+        int l = tid + i * GEMM_THREADS;
+        if (!transB) {
+            int n = n0 + (l % (TS_N / 4)) * 4;
+            bOff[i] = B_IDX(n);
+            bRun[i] = B_RUN4(n);
+        } else if (bGroup > 0) {
+            int k = (l % (TS_K / 4)) * 4 + bShift;
+            bQ[i] = k / bGroup;
+            bRem[i] = k % bGroup;
+        }
+    }
+
+    float4 nextA[LOADS(TS_M, TS_K)], nextB[B_SLOTS];
+    LOAD_TILE(nextA, a, lda, transA, m0, 0, TS_M, TS_K, M, Kslice, A_IDX, A_RUN4)
+    LOAD_B(nextB, 0)
     STORE_TILE(Asub, nextA, transA, TS_M, TS_K, TS_MP)
     STORE_TILE(Bsub, nextB, !transB, TS_N, TS_K, TS_NP)
     barrier(CLK_LOCAL_MEM_FENCE);
@@ -220,8 +291,8 @@ void sgemm_db(const int M, const int N, const int K, const float alpha,
     for (int k0 = 0; k0 < Kslice; k0 += TS_K) {
         const int more = k0 + TS_K < Kslice;
         if (more) {
-            LOAD_TILE(nextA, a, lda, transA, m0, k0 + TS_K, TS_M, TS_K, M, Kslice)
-            LOAD_TILE(nextB, b, ldb, !transB, n0, k0 + TS_K, TS_N, TS_K, N, Kslice)
+            LOAD_TILE(nextA, a, lda, transA, m0, k0 + TS_K, TS_M, TS_K, M, Kslice, A_IDX, A_RUN4)
+            LOAD_B(nextB, k0 + TS_K)
         }
         const __local float* As = Asub + cur * TS_K * TS_MP;
         const __local float* Bs = Bsub + cur * TS_K * TS_NP;
@@ -270,14 +341,15 @@ void sgemm_direct(const int M, const int N, const int K, const float alpha,
                   const __global float* A, const int offA, const int lda, const int transA,
                   const __global float* B, const int offB, const int ldb, const int transB,
                   const float beta, __global float* C, const int offC, const int ldc,
-                  const int kPerSlice, const int sliceStrideC, const int colGroup, const int colGroupStride) {
+                  const int kPerSlice, const int sliceStrideC, const int colGroup, const int colGroupStride,
+                  const int bGroup, const int bGroupStride) {
     const int tn = get_local_id(0), tm = get_local_id(1);
     const int m0 = get_group_id(1) * TS_M, n0 = get_group_id(0) * TS_N;
     const __global float* a = A + offA;
     const __global float* b = B + offB;
     K_SLICE_PROLOGUE
-    // op(A)(m, k) = a[aBase[m] + k * aStep]; op(B)(k, n) = b[bBase[n] + k * bStep]
-    const size_t aStep = transA ? (size_t)lda : 1, bStep = transB ? 1 : (size_t)ldb;
+    // op(A)(m, k) = a[aBase[m] + k * aStep]; op(B)(k, n) = b[bBase[n] + B_IDX(k)] with transB, else b[bBase[n] + k * ldb]
+    const size_t aStep = transA ? (size_t)lda : 1;
     size_t aBase[WPT_M], bBase[WPT_N];
     for (int wm = 0; wm < WPT_M; wm++) {
         int row = min(m0 + tm + wm * RTS_M, M - 1);
@@ -285,7 +357,7 @@ void sgemm_direct(const int M, const int N, const int K, const float alpha,
     }
     for (int wn = 0; wn < WPT_N; wn++) {
         int col = min(n0 + tn + wn * RTS_N, N - 1);
-        bBase[wn] = transB ? (size_t)col * ldb : (size_t)col;
+        bBase[wn] = transB ? (size_t)col * ldb : B_IDX(col);
     }
     float acc[WPT_M][WPT_N];
     for (int wm = 0; wm < WPT_M; wm++)
@@ -293,7 +365,8 @@ void sgemm_direct(const int M, const int N, const int K, const float alpha,
     for (int k = 0; k < Kslice; k++) {
         float ra[WPT_M], rb[WPT_N];
         for (int wm = 0; wm < WPT_M; wm++) ra[wm] = a[aBase[wm] + k * aStep];
-        for (int wn = 0; wn < WPT_N; wn++) rb[wn] = b[bBase[wn] + k * bStep];
+        const size_t bk = transB ? B_IDX(k) : (size_t)k * ldb;
+        for (int wn = 0; wn < WPT_N; wn++) rb[wn] = b[bBase[wn] + bk];
         for (int wm = 0; wm < WPT_M; wm++)
             for (int wn = 0; wn < WPT_N; wn++) acc[wm][wn] = fma(ra[wm], rb[wn], acc[wm][wn]);
     }
@@ -320,7 +393,8 @@ void sgemm_vec8(const int M, const int N, const int K, const float alpha,
                 const __global float* A, const int offA, const int lda, const int transA,
                 const __global float* B, const int offB, const int ldb, const int transB,
                 const float beta, __global float* C, const int offC, const int ldc,
-                const int kPerSlice, const int sliceStrideC, const int colGroup, const int colGroupStride) {
+                const int kPerSlice, const int sliceStrideC, const int colGroup, const int colGroupStride,
+                const int bGroup, const int bGroupStride) {
     const int tn = get_local_id(0), tm = get_local_id(1);
     const int row0 = get_group_id(1) * TS_M + tm * WPT_M, col0 = get_group_id(0) * TS_N + tn * 8;
     const __global float* a = A + offA;
@@ -334,21 +408,20 @@ void sgemm_vec8(const int M, const int N, const int K, const float alpha,
     }
     float8 acc[WPT_M];
     for (int wm = 0; wm < WPT_M; wm++) acc[wm] = (float8)(0.0f);
-    if (!transB && col0 + 8 <= N) {
-        const __global float* bp = b + col0;
+    if (!transB && col0 + 8 <= N && (bGroup <= 0 || col0 % bGroup + 7 < bGroup)) {
+        const __global float* bp = b + B_IDX(col0);
         for (int k = 0; k < Kslice; k++) {
             float8 bv = vload8(0, bp + (size_t)k * ldb);
             for (int wm = 0; wm < WPT_M; wm++) acc[wm] = fma((float8)(a[aBase[wm] + k * aStep]), bv, acc[wm]);
         }
     } else {
-        const size_t bStep = transB ? 1 : (size_t)ldb;
         size_t bb[8];
         for (int j = 0; j < 8; j++) {
             int col = min(col0 + j, N - 1);
-            bb[j] = transB ? (size_t)col * ldb : (size_t)col;
+            bb[j] = transB ? (size_t)col * ldb : B_IDX(col);
         }
         for (int k = 0; k < Kslice; k++) {
-            size_t o = k * bStep;
+            size_t o = transB ? B_IDX(k) : (size_t)k * ldb;
             float8 bv = (float8)(b[bb[0] + o], b[bb[1] + o], b[bb[2] + o], b[bb[3] + o],
                                  b[bb[4] + o], b[bb[5] + o], b[bb[6] + o], b[bb[7] + o]);
             for (int wm = 0; wm < WPT_M; wm++) acc[wm] = fma((float8)(a[aBase[wm] + k * aStep]), bv, acc[wm]);
