@@ -29,6 +29,7 @@ public final class GemmTuner {
             new GemmTuning("128x64x16/8x8", 128, 64, 16, 8, 8),
             new GemmTuning("64x128x16/4x8", 64, 128, 16, 4, 8),
             new GemmTuning("64x64x16/4x8", 64, 64, 16, 4, 8),
+            new GemmTuning("64x64x16/4x4", 64, 64, 16, 4, 4),
             new GemmTuning("db 128x128x16/8x8", 128, 128, 16, 8, 8, GemmTuning.DOUBLE_BUFFERED),
             new GemmTuning("db 128x128x8/8x8", 128, 128, 8, 8, 8, GemmTuning.DOUBLE_BUFFERED),
             new GemmTuning("db 64x128x16/8x8", 64, 128, 16, 8, 8, GemmTuning.DOUBLE_BUFFERED),

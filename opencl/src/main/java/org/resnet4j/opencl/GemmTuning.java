@@ -57,15 +57,24 @@ public record GemmTuning(String label, int tileM, int tileN, int tileK, int wptM
         return workGroupM() * workGroupN();
     }
 
+    /**
+     * The kernel for a product whose B is read in groups (a convolution's dy in NCHW): the double-buffered kernel has a
+     * twin compiled for it, so that the plain one carries none of the group arithmetic; the others take groups as they come.
+     */
+    public String groupedKernelName() {
+        return kernelName.equals(DOUBLE_BUFFERED) ? DOUBLE_BUFFERED + "_grouped" : kernelName;
+    }
+
     /** Build options that define the kernel's tile macros. */
     public String buildOptions() {
         return "-DTS_M=" + tileM + " -DTS_N=" + tileN + " -DTS_K=" + tileK + " -DWPT_M=" + wptM + " -DWPT_N=" + wptN;
     }
 
-    // GemmTuner on an H100 (OpenCL through CUDA 580): the double-buffered kernel with 4x8 blocks multiplies ResNet-50's
-    // GEMM shapes (N = 32, 13 of them) in 3.45 ms against 4.42 ms for the plain local tiles 64x64x16/4x4 used before,
-    // 22.6 vs 18.1 TFLOP/s at 4096^3; 128x128x16/8x8 reaches 26.3 TFLOP/s at 4096^3 but takes 4.28 ms on those shapes
-    // (too few tiles). ResNet-50 training step 99.6 -> 89.9 ms, inference 27.4 -> 24.6 ms (N = 32).
+    // GemmTuner on an H100 (OpenCL through CUDA 580), one sitting: ResNet-50's twelve GEMM shapes at N = 32 take 4.02 ms
+    // with the double-buffered kernel and 4x8 blocks, 4.35 ms with the plain local tiles 64x64x16/4x4 used before and
+    // 4.64 ms with double buffering but 4x4 blocks; 4096^3 22.3 vs 17.4 TFLOP/s. 128x128x16/8x8 reaches 26.3 TFLOP/s at
+    // 4096^3 but is slower on the model's shapes (too few tiles). Device time of a ResNet-50 training step (N = 32)
+    // 93.6 -> 84.4 ms, inference 26.6 -> 23.9 ms.
     static final GemmTuning NVIDIA_GPU = new GemmTuning("nvidia-gpu", 64, 64, 16, 4, 8, DOUBLE_BUFFERED);
     static final GemmTuning AMD_GPU = new GemmTuning("amd-gpu", 64, 64, 16, 4, 4);
     static final GemmTuning INTEL_GPU = new GemmTuning("intel-gpu", 32, 32, 16, 4, 4);

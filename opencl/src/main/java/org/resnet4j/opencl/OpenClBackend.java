@@ -539,13 +539,14 @@ public final class OpenClBackend implements Backend {
         if (m <= 0 || n <= 0) return;
         long groupsN = (n + tuning.tileN() - 1) / tuning.tileN(), groupsM = (m + tuning.tileM() - 1) / tuning.tileM();
         int slices = kSlices(groupsM * groupsN, m, n, k);
-        cl_kernel kern = kernel(tuning.kernelName());
+        String name = bGroup > 0 ? tuning.groupedKernelName() : tuning.kernelName();
+        cl_kernel kern = kernel(name);
         long[] global = {groupsN * tuning.workGroupN(), groupsM * tuning.workGroupM(), slices};
         long[] local = {tuning.workGroupN(), tuning.workGroupM(), 1};
         if (slices == 1) {
             setArgs(kern, new Object[] {m, n, k, alpha, a, offA, lda, transA, b, offB, ldb, transB, beta, c, offC, ldc, k, 0,
                     colGroup, colGroupStride, bGroup, bGroupStride});
-            enqueue(tuning.kernelName(), kern, 3, global, local);
+            enqueue(name, kern, 3, global, local);
             return;
         }
         // split K: each slice's product goes to its own block of P, then the blocks are added in order
@@ -555,7 +556,7 @@ public final class OpenClBackend implements Backend {
         cl_mem p = sliceScratch.atLeast((long) slices * m * n);
         setArgs(kern, new Object[] {m, n, k, 1f, a, offA, lda, transA, b, offB, ldb, transB, 0f, p, 0, n, kPerSlice, m * n, n, 0,
                 bGroup, bGroupStride});
-        enqueue(tuning.kernelName() + " (split K)", kern, 3, global, local);
+        enqueue(name + " (split K)", kern, 3, global, local);
         run1("gemm_slices_sum", (long) m * n, p, slices, m, n, alpha, beta, c, offC, ldc, colGroup, colGroupStride);
     }
 

@@ -208,6 +208,8 @@ void sgemm(const int M, const int N, const int K, const float alpha,
 // contiguous index is k, whose group and remainder (bQ, bRem) advance by TS_K each step. Loads that cross
 // a group's end, or the matrix edge, go element by element through B_IDX.
 #define B_SLOTS LOADS(TS_N, TS_K)
+// B's storage offset of index i: through the groups in sgemm_db_grouped (bGroup > 0 there), plain in sgemm_db
+#define B_AT(i) (grouped ? B_IDX(i) : (size_t)((i) + bShift))
 #define LOAD_B(regs, k0)                                                                                 \
     for (int i = 0; i < B_SLOTS; i++) {                                                                  \
         int l = tid + i * GEMM_THREADS;                                                                  \
@@ -216,25 +218,25 @@ void sgemm(const int M, const int N, const int K, const float alpha,
         if (!transB) {                                                                                   \
             int n = n0 + (l % (TS_N / 4)) * 4, k = (k0) + l / (TS_N / 4);                                \
             const __global float* q = b + (size_t)k * ldb;                                               \
-            if (k < Kslice && n + 3 < N && bRun[i]) v = vload4(0, q + bOff[i]);                          \
+            if (k < Kslice && n + 3 < N && (!grouped || bRun[i])) v = vload4(0, q + (grouped ? bOff[i] : n)); \
             else {                                                                                       \
-                v.s0 = (k < Kslice && n     < N) ? q[B_IDX(n)]     : 0.0f;                               \
-                v.s1 = (k < Kslice && n + 1 < N) ? q[B_IDX(n + 1)] : 0.0f;                               \
-                v.s2 = (k < Kslice && n + 2 < N) ? q[B_IDX(n + 2)] : 0.0f;                               \
-                v.s3 = (k < Kslice && n + 3 < N) ? q[B_IDX(n + 3)] : 0.0f;                               \
+                v.s0 = (k < Kslice && n     < N) ? q[B_AT(n)]     : 0.0f;                                \
+                v.s1 = (k < Kslice && n + 1 < N) ? q[B_AT(n + 1)] : 0.0f;                                \
+                v.s2 = (k < Kslice && n + 2 < N) ? q[B_AT(n + 2)] : 0.0f;                                \
+                v.s3 = (k < Kslice && n + 3 < N) ? q[B_AT(n + 3)] : 0.0f;                                \
             }                                                                                            \
         } else {                                                                                         \
             int n = n0 + l / (TS_K / 4), k = (k0) + (l % (TS_K / 4)) * 4;                                \
             const __global float* q = b + (size_t)n * ldb;                                               \
-            size_t off = bGroup > 0 ? (size_t)bQ[i] * bGroupStride + bRem[i] : (size_t)(k + bShift);    \
-            if (n < N && k + 3 < Kslice && (bGroup <= 0 || bRem[i] + 3 < bGroup)) v = vload4(0, q + off); \
+            size_t off = grouped ? (size_t)bQ[i] * bGroupStride + bRem[i] : (size_t)(k + bShift);        \
+            if (n < N && k + 3 < Kslice && (!grouped || bRem[i] + 3 < bGroup)) v = vload4(0, q + off);    \
             else {                                                                                       \
-                v.s0 = (n < N && k     < Kslice) ? q[B_IDX(k)]     : 0.0f;                               \
-                v.s1 = (n < N && k + 1 < Kslice) ? q[B_IDX(k + 1)] : 0.0f;                               \
-                v.s2 = (n < N && k + 2 < Kslice) ? q[B_IDX(k + 2)] : 0.0f;                               \
-                v.s3 = (n < N && k + 3 < Kslice) ? q[B_IDX(k + 3)] : 0.0f;                               \
+                v.s0 = (n < N && k     < Kslice) ? q[B_AT(k)]     : 0.0f;                                \
+                v.s1 = (n < N && k + 1 < Kslice) ? q[B_AT(k + 1)] : 0.0f;                                \
+                v.s2 = (n < N && k + 2 < Kslice) ? q[B_AT(k + 2)] : 0.0f;                                \
+                v.s3 = (n < N && k + 3 < Kslice) ? q[B_AT(k + 3)] : 0.0f;                                \
             }                                                                                            \
-            if (bGroup > 0) {                                                                            \
+            if (grouped) {                                                                               \
                 bRem[i] += TS_K;                                                                         \
                 while (bRem[i] >= bGroup) { bRem[i] -= bGroup; bQ[i]++; }                                \
             }                                                                                            \
@@ -242,16 +244,15 @@ void sgemm(const int M, const int N, const int K, const float alpha,
         regs[i] = v;                                                                                     \
     }
 
-__kernel __attribute__((reqd_work_group_size(RTS_N, RTS_M, 1)))
-void sgemm_db(const int M, const int N, const int K, const float alpha,
+// The body of sgemm_db and sgemm_db_grouped: `grouped` is a literal in each, so the compiler drops the
+// group arithmetic (and its registers) from the plain product, which it slowed by 7% on an H100.
+inline void sgemm_db_body(const int M, const int N, const int K, const float alpha,
               const __global float* A, const int offA, const int lda, const int transA,
               const __global float* B, const int offB, const int ldb, const int transB,
               const float beta, __global float* C, const int offC, const int ldc,
               const int kPerSlice, const int sliceStrideC, const int colGroup, const int colGroupStride,
-              const int bGroup, const int bGroupStride) {
-    // op(A) tiles as [k][m], op(B) tiles as [k][n], two of each
-    __local float Asub[2 * TS_K * TS_MP];
-    __local float Bsub[2 * TS_K * TS_NP];
+              const int bGroup, const int bGroupStride,
+              __local float* Asub, __local float* Bsub, const int grouped) {
 
     const int tn = get_local_id(0), tm = get_local_id(1);
     const int tid = tm * RTS_N + tn;
@@ -269,11 +270,13 @@ void sgemm_db(const int M, const int N, const int K, const float alpha,
     int bRun[B_SLOTS], bQ[B_SLOTS], bRem[B_SLOTS];
     for (int i = 0; i < B_SLOTS; i++) {
         int l = tid + i * GEMM_THREADS;
-        if (!transB) {
+        if (!grouped) {
+            break;
+        } else if (!transB) {
             int n = n0 + (l % (TS_N / 4)) * 4;
             bOff[i] = B_IDX(n);
             bRun[i] = B_RUN4(n);
-        } else if (bGroup > 0) {
+        } else {
             int k = (l % (TS_K / 4)) * 4 + bShift;
             bQ[i] = k / bGroup;
             bRem[i] = k % bGroup;
@@ -330,6 +333,34 @@ void sgemm_db(const int M, const int N, const int K, const float alpha,
             C[idx] = v;
         }
     }
+}
+
+// op(A) tiles as [k][m], op(B) tiles as [k][n], two of each
+__kernel __attribute__((reqd_work_group_size(RTS_N, RTS_M, 1)))
+void sgemm_db(const int M, const int N, const int K, const float alpha,
+              const __global float* A, const int offA, const int lda, const int transA,
+              const __global float* B, const int offB, const int ldb, const int transB,
+              const float beta, __global float* C, const int offC, const int ldc,
+              const int kPerSlice, const int sliceStrideC, const int colGroup, const int colGroupStride,
+              const int bGroup, const int bGroupStride) {
+    __local float Asub[2 * TS_K * TS_MP];
+    __local float Bsub[2 * TS_K * TS_NP];
+    sgemm_db_body(M, N, K, alpha, A, offA, lda, transA, B, offB, ldb, transB, beta, C, offC, ldc, kPerSlice, sliceStrideC,
+                  colGroup, colGroupStride, bGroup, bGroupStride, Asub, Bsub, 0);
+}
+
+// sgemm_db for a B read in groups (bGroup > 0)
+__kernel __attribute__((reqd_work_group_size(RTS_N, RTS_M, 1)))
+void sgemm_db_grouped(const int M, const int N, const int K, const float alpha,
+              const __global float* A, const int offA, const int lda, const int transA,
+              const __global float* B, const int offB, const int ldb, const int transB,
+              const float beta, __global float* C, const int offC, const int ldc,
+              const int kPerSlice, const int sliceStrideC, const int colGroup, const int colGroupStride,
+              const int bGroup, const int bGroupStride) {
+    __local float Asub[2 * TS_K * TS_MP];
+    __local float Bsub[2 * TS_K * TS_NP];
+    sgemm_db_body(M, N, K, alpha, A, offA, lda, transA, B, offB, ldb, transB, beta, C, offC, ldc, kPerSlice, sliceStrideC,
+                  colGroup, colGroupStride, bGroup, bGroupStride, Asub, Bsub, 1);
 }
 
 // The same product without local memory, for CPU devices: there the "local" tile is ordinary memory

@@ -17,6 +17,13 @@ class GemmTuningTest {
     }
 
     @Test
+    void onlyTheDoubleBufferedKernelHasAGroupedTwin() {
+        assertThat(GemmTuning.parse("64x64x16/4x8:sgemm_db").groupedKernelName()).isEqualTo("sgemm_db_grouped");
+        assertThat(GemmTuning.parse("64x64x16/4x8:sgemm").groupedKernelName()).isEqualTo("sgemm");
+        assertThat(GemmTuning.parse("64x64x4/8x8:sgemm_vec8").groupedKernelName()).isEqualTo("sgemm_vec8");
+    }
+
+    @Test
     void malformedOrInconsistentTilingsAreRefusedWithTheExpectedForm() {
         assertThatThrownBy(() -> GemmTuning.parse("128x128/8x8")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("'128x128/8x8'").hasMessageContaining("MxNxK/WMxWN[:kernel]");
