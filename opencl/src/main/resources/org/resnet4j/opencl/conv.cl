@@ -1,7 +1,7 @@
 // Convolution as matrix products over a chunk of B images at once (one group at a time), so that the
 // GEMM is wide enough to fill a GPU: columns of every matrix below are (image, oy, ox) of the chunk.
 //   col (cpg*kH*kW, B*oh*ow): row (c, ky, kx), column (b, oy, ox)   = im2col of the chunk
-//   cm  (copg, B*oh*ow):      channel-major view of an NCHW tensor's group slice
+// (the products read dy's (copg, B*oh*ow) group slice straight from NCHW: gemm.cl's B groups)
 // x points at image 0 of the chunk, channel 0 of the group; imgStride = cIn*h*w (or cOut*oh*ow).
 
 // One work-item per column (b, oy, ox) and block of IM2COL_ROWS consecutive rows (c, ky, kx): the
