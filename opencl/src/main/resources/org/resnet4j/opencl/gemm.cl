@@ -44,56 +44,79 @@
 #define RTS_N (TS_N / WPT_N)
 #define GEMM_THREADS (RTS_M * RTS_N)
 
-// Stages tile rows [r0, r0+ROWS) x cols [c0, c0+COLS) of a logical (rows x cols) matrix into
-// dst[col][row] (column-major in local memory, i.e. indexed [k][m] for A and [k][n] for B).
-// trans == 0: element (r, c) is at p[r*ld + c] (contiguous along c)
-// trans == 1: element (r, c) is at p[c*ld + r] (contiguous along r)
+// The parameters every SGEMM kernel takes (OpenClBackend sets them in this order).
+#define GEMM_PARAMS                                                                                      \
+    const int M, const int N, const int K, const float alpha,                                            \
+    const __global float* A, const int offA, const int lda, const int transA,                            \
+    const __global float* B, const int offB, const int ldb, const int transB,                            \
+    const float beta, __global float* C, const int offC, const int ldc,                                  \
+    const int kPerSlice, const int sliceStrideC, const int colGroup, const int colGroupStride,           \
+    const int bGroup, const int bGroupStride
+#define GEMM_ARGS M, N, K, alpha, A, offA, lda, transA, B, offB, ldb, transB, beta, C, offC, ldc,        \
+    kPerSlice, sliceStrideC, colGroup, colGroupStride, bGroup, bGroupStride
+
+// Staging a tile: rows [r0, r0+ROWS) x cols [c0, c0+COLS) of a logical (rows x cols) matrix go to
+// dst[col][row] (column-major in local memory, i.e. indexed [k][m] for A and [k][n] for B), four floats
+// at a time along whichever direction is contiguous in global memory:
+// trans == 0: element (r, c) is at p[r*ld + IDX(c)] (contiguous along c)
+// trans == 1: element (r, c) is at p[c*ld + IDX(r)] (contiguous along r)
 // IDX maps the contiguous index to its offset in a row of storage, RUN4 says whether 4 of them are adjacent.
-#define STAGE_TILE(dst, p, ld, trans, r0, c0, ROWS, COLS, nRows, nCols, DST_STRIDE, IDX, RUN4)      \
-    if (!(trans)) {                                                                                \
-        for (int l = tid; l < (ROWS) * (COLS) / 4; l += GEMM_THREADS) {                             \
-            int r = l / ((COLS) / 4), c = (l % ((COLS) / 4)) * 4;                                  \
-            int gr = (r0) + r, gc = (c0) + c;                                                      \
-            float4 v;                                                                              \
-            const __global float* q = (p) + (size_t)gr * (ld);                                     \
-            if (gr < (nRows) && gc + 3 < (nCols) && RUN4(gc)) {                                    \
-                v = vload4(0, q + IDX(gc));                                                        \
-            } else {                                                                               \
-                v.s0 = (gr < (nRows) && gc     < (nCols)) ? q[IDX(gc)]     : 0.0f;                 \
-                v.s1 = (gr < (nRows) && gc + 1 < (nCols)) ? q[IDX(gc + 1)] : 0.0f;                 \
-                v.s2 = (gr < (nRows) && gc + 2 < (nCols)) ? q[IDX(gc + 2)] : 0.0f;                 \
-                v.s3 = (gr < (nRows) && gc + 3 < (nCols)) ? q[IDX(gc + 3)] : 0.0f;                 \
-            }                                                                                      \
-            dst[(c) * (DST_STRIDE) + r] = v.s0;                                                    \
-            dst[(c + 1) * (DST_STRIDE) + r] = v.s1;                                                \
-            dst[(c + 2) * (DST_STRIDE) + r] = v.s2;                                                \
-            dst[(c + 3) * (DST_STRIDE) + r] = v.s3;                                                \
-        }                                                                                          \
-    } else {                                                                                       \
-        for (int l = tid; l < (ROWS) * (COLS) / 4; l += GEMM_THREADS) {                             \
-            int c = l / ((ROWS) / 4), r = (l % ((ROWS) / 4)) * 4;                                  \
-            int gr = (r0) + r, gc = (c0) + c;                                                      \
-            float4 v;                                                                              \
-            const __global float* q = (p) + (size_t)gc * (ld);                                     \
-            if (gc < (nCols) && gr + 3 < (nRows) && RUN4(gr)) {                                    \
-                v = vload4(0, q + IDX(gr));                                                        \
-            } else {                                                                               \
-                v.s0 = (gc < (nCols) && gr     < (nRows)) ? q[IDX(gr)]     : 0.0f;                 \
-                v.s1 = (gc < (nCols) && gr + 1 < (nRows)) ? q[IDX(gr + 1)] : 0.0f;                 \
-                v.s2 = (gc < (nCols) && gr + 2 < (nRows)) ? q[IDX(gr + 2)] : 0.0f;                 \
-                v.s3 = (gc < (nCols) && gr + 3 < (nRows)) ? q[IDX(gr + 3)] : 0.0f;                 \
-            }                                                                                      \
-            vstore4(v, 0, dst + (c) * (DST_STRIDE) + r);                                           \
-        }                                                                                          \
+// LOAD_TILE reads this work-item's share into registers, STORE_TILE writes it to local memory: apart,
+// so that a kernel can load the next tile while it multiplies the current one.
+#define LOADS(ROWS, COLS) (((ROWS) * (COLS) / 4 + GEMM_THREADS - 1) / GEMM_THREADS)
+
+// regs[i] = the float4 of load l = tid + i*GEMM_THREADS (zero past the edges)
+#define LOAD_TILE(regs, p, ld, trans, r0, c0, ROWS, COLS, nRows, nCols, IDX, RUN4)                      \
+    for (int i = 0; i < LOADS(ROWS, COLS); i++) {                                                        \
+        int l = tid + i * GEMM_THREADS;                                                                  \
+        if (l >= (ROWS) * (COLS) / 4) break;                                                             \
+        int r, c;                                                                                        \
+        if (!(trans)) { r = l / ((COLS) / 4); c = (l % ((COLS) / 4)) * 4; }                              \
+        else { c = l / ((ROWS) / 4); r = (l % ((ROWS) / 4)) * 4; }                                       \
+        int gr = (r0) + r, gc = (c0) + c;                                                                \
+        float4 v;                                                                                        \
+        if (!(trans)) {                                                                                  \
+            const __global float* q = (p) + (size_t)gr * (ld);                                           \
+            if (gr < (nRows) && gc + 3 < (nCols) && RUN4(gc)) v = vload4(0, q + IDX(gc));                \
+            else {                                                                                       \
+                v.s0 = (gr < (nRows) && gc     < (nCols)) ? q[IDX(gc)]     : 0.0f;                       \
+                v.s1 = (gr < (nRows) && gc + 1 < (nCols)) ? q[IDX(gc + 1)] : 0.0f;                       \
+                v.s2 = (gr < (nRows) && gc + 2 < (nCols)) ? q[IDX(gc + 2)] : 0.0f;                       \
+                v.s3 = (gr < (nRows) && gc + 3 < (nCols)) ? q[IDX(gc + 3)] : 0.0f;                       \
+            }                                                                                            \
+        } else {                                                                                         \
+            const __global float* q = (p) + (size_t)gc * (ld);                                           \
+            if (gc < (nCols) && gr + 3 < (nRows) && RUN4(gr)) v = vload4(0, q + IDX(gr));                \
+            else {                                                                                       \
+                v.s0 = (gc < (nCols) && gr     < (nRows)) ? q[IDX(gr)]     : 0.0f;                       \
+                v.s1 = (gc < (nCols) && gr + 1 < (nRows)) ? q[IDX(gr + 1)] : 0.0f;                       \
+                v.s2 = (gc < (nCols) && gr + 2 < (nRows)) ? q[IDX(gr + 2)] : 0.0f;                       \
+                v.s3 = (gc < (nCols) && gr + 3 < (nRows)) ? q[IDX(gr + 3)] : 0.0f;                       \
+            }                                                                                            \
+        }                                                                                                \
+        regs[i] = v;                                                                                     \
+    }
+
+// dst[c][r] = the loaded elements
+#define STORE_TILE(dst, regs, trans, ROWS, COLS, DST_STRIDE)                                             \
+    for (int i = 0; i < LOADS(ROWS, COLS); i++) {                                                        \
+        int l = tid + i * GEMM_THREADS;                                                                  \
+        if (l >= (ROWS) * (COLS) / 4) break;                                                             \
+        float4 v = regs[i];                                                                              \
+        if (!(trans)) {                                                                                  \
+            int r = l / ((COLS) / 4), c = (l % ((COLS) / 4)) * 4;                                        \
+            (dst)[(c) * (DST_STRIDE) + r] = v.s0;                                                        \
+            (dst)[(c + 1) * (DST_STRIDE) + r] = v.s1;                                                    \
+            (dst)[(c + 2) * (DST_STRIDE) + r] = v.s2;                                                    \
+            (dst)[(c + 3) * (DST_STRIDE) + r] = v.s3;                                                    \
+        } else {                                                                                         \
+            int c = l / ((ROWS) / 4), r = (l % ((ROWS) / 4)) * 4;                                        \
+            vstore4(v, 0, (dst) + (c) * (DST_STRIDE) + r);                                               \
+        }                                                                                                \
     }
 
 __kernel __attribute__((reqd_work_group_size(RTS_N, RTS_M, 1)))
-void sgemm(const int M, const int N, const int K, const float alpha,
-           const __global float* A, const int offA, const int lda, const int transA,
-           const __global float* B, const int offB, const int ldb, const int transB,
-           const float beta, __global float* C, const int offC, const int ldc,
-           const int kPerSlice, const int sliceStrideC, const int colGroup, const int colGroupStride,
-           const int bGroup, const int bGroupStride) {
+void sgemm(GEMM_PARAMS) {
     // A tile as [k][m], B tile as [k][n]
     __local float Asub[TS_K * TS_M];
     __local float Bsub[TS_K * TS_N];
@@ -109,12 +132,15 @@ void sgemm(const int M, const int N, const int K, const float alpha,
     for (int wm = 0; wm < WPT_M; wm++)
         for (int wn = 0; wn < WPT_N; wn++) acc[wm][wn] = 0.0f;
 
+    float4 stagedA[LOADS(TS_M, TS_K)], stagedB[LOADS(TS_N, TS_K)];
     for (int k0 = 0; k0 < Kslice; k0 += TS_K) {
         // op(A) is (M x K): logical rows = m, cols = k
-        STAGE_TILE(Asub, a, lda, transA, m0, k0, TS_M, TS_K, M, Kslice, TS_M, A_IDX, A_RUN4)
+        LOAD_TILE(stagedA, a, lda, transA, m0, k0, TS_M, TS_K, M, Kslice, A_IDX, A_RUN4)
+        STORE_TILE(Asub, stagedA, transA, TS_M, TS_K, TS_M)
         // op(B) is (K x N): stage its transpose view, logical rows = n, cols = k
         // B untransposed: element (k, n) at b[k*ldb + n] = (n, k) of a transposed view
-        STAGE_TILE(Bsub, b, ldb, !transB, n0, k0, TS_N, TS_K, N, Kslice, TS_N, B_IDX, B_RUN4)
+        LOAD_TILE(stagedB, b, ldb, !transB, n0, k0, TS_N, TS_K, N, Kslice, B_IDX, B_RUN4)
+        STORE_TILE(Bsub, stagedB, !transB, TS_N, TS_K, TS_N)
         barrier(CLK_LOCAL_MEM_FENCE);
 
         for (int kk = 0; kk < TS_K; kk++) {
@@ -151,58 +177,6 @@ void sgemm(const int M, const int N, const int K, const float alpha,
 // floats to spread the transposing stores over the banks. Needs WPT_M and WPT_N multiples of 4.
 #define TS_MP (TS_M + 4)
 #define TS_NP (TS_N + 4)
-#define LOADS(ROWS, COLS) (((ROWS) * (COLS) / 4 + GEMM_THREADS - 1) / GEMM_THREADS)
-
-// regs[i] = the float4 of load l = tid + i*GEMM_THREADS of STAGE_TILE's walk (zero past the edges)
-#define LOAD_TILE(regs, p, ld, trans, r0, c0, ROWS, COLS, nRows, nCols, IDX, RUN4)                      \
-    for (int i = 0; i < LOADS(ROWS, COLS); i++) {                                                        \
-        int l = tid + i * GEMM_THREADS;                                                                  \
-        if (l >= (ROWS) * (COLS) / 4) break;                                                             \
-        int r, c;                                                                                        \
-        if (!(trans)) { r = l / ((COLS) / 4); c = (l % ((COLS) / 4)) * 4; }                              \
-        else { c = l / ((ROWS) / 4); r = (l % ((ROWS) / 4)) * 4; }                                       \
-        int gr = (r0) + r, gc = (c0) + c;                                                                \
-        float4 v;                                                                                        \
-        if (!(trans)) {                                                                                  \
-            const __global float* q = (p) + (size_t)gr * (ld);                                           \
-            if (gr < (nRows) && gc + 3 < (nCols) && RUN4(gc)) v = vload4(0, q + IDX(gc));                \
-            else {                                                                                       \
-                v.s0 = (gr < (nRows) && gc     < (nCols)) ? q[IDX(gc)]     : 0.0f;                       \
-                v.s1 = (gr < (nRows) && gc + 1 < (nCols)) ? q[IDX(gc + 1)] : 0.0f;                       \
-                v.s2 = (gr < (nRows) && gc + 2 < (nCols)) ? q[IDX(gc + 2)] : 0.0f;                       \
-                v.s3 = (gr < (nRows) && gc + 3 < (nCols)) ? q[IDX(gc + 3)] : 0.0f;                       \
-            }                                                                                            \
-        } else {                                                                                         \
-            const __global float* q = (p) + (size_t)gc * (ld);                                           \
-            if (gc < (nCols) && gr + 3 < (nRows) && RUN4(gr)) v = vload4(0, q + IDX(gr));                \
-            else {                                                                                       \
-                v.s0 = (gc < (nCols) && gr     < (nRows)) ? q[IDX(gr)]     : 0.0f;                       \
-                v.s1 = (gc < (nCols) && gr + 1 < (nRows)) ? q[IDX(gr + 1)] : 0.0f;                       \
-                v.s2 = (gc < (nCols) && gr + 2 < (nRows)) ? q[IDX(gr + 2)] : 0.0f;                       \
-                v.s3 = (gc < (nCols) && gr + 3 < (nRows)) ? q[IDX(gr + 3)] : 0.0f;                       \
-            }                                                                                            \
-        }                                                                                                \
-        regs[i] = v;                                                                                     \
-    }
-
-// dst[c][r] = the loaded elements, as STAGE_TILE stores them
-#define STORE_TILE(dst, regs, trans, ROWS, COLS, DST_STRIDE)                                             \
-    for (int i = 0; i < LOADS(ROWS, COLS); i++) {                                                        \
-        int l = tid + i * GEMM_THREADS;                                                                  \
-        if (l >= (ROWS) * (COLS) / 4) break;                                                             \
-        float4 v = regs[i];                                                                              \
-        if (!(trans)) {                                                                                  \
-            int r = l / ((COLS) / 4), c = (l % ((COLS) / 4)) * 4;                                        \
-            (dst)[(c) * (DST_STRIDE) + r] = v.s0;                                                        \
-            (dst)[(c + 1) * (DST_STRIDE) + r] = v.s1;                                                    \
-            (dst)[(c + 2) * (DST_STRIDE) + r] = v.s2;                                                    \
-            (dst)[(c + 3) * (DST_STRIDE) + r] = v.s3;                                                    \
-        } else {                                                                                         \
-            int c = l / ((ROWS) / 4), r = (l % ((ROWS) / 4)) * 4;                                        \
-            vstore4(v, 0, (dst) + (c) * (DST_STRIDE) + r);                                               \
-        }                                                                                                \
-    }
-
 // LOAD_TILE for op(B) in sgemm_db, without a division per load: a slot's n stays the same from one K step
 // to the next, so its offset within B's grouped rows (B_IDX) is computed once (bOff); with transB the
 // contiguous index is k, whose group and remainder (bQ, bRem) advance by TS_K each step. Loads that cross
@@ -246,13 +220,7 @@ void sgemm(const int M, const int N, const int K, const float alpha,
 
 // The body of sgemm_db and sgemm_db_grouped: `grouped` is a literal in each, so the compiler drops the
 // group arithmetic (and its registers) from the plain product, which it slowed by 7% on an H100.
-inline void sgemm_db_body(const int M, const int N, const int K, const float alpha,
-              const __global float* A, const int offA, const int lda, const int transA,
-              const __global float* B, const int offB, const int ldb, const int transB,
-              const float beta, __global float* C, const int offC, const int ldc,
-              const int kPerSlice, const int sliceStrideC, const int colGroup, const int colGroupStride,
-              const int bGroup, const int bGroupStride,
-              __local float* Asub, __local float* Bsub, const int grouped) {
+inline void sgemm_db_body(GEMM_PARAMS, __local float* Asub, __local float* Bsub, const int grouped) {
 
     const int tn = get_local_id(0), tm = get_local_id(1);
     const int tid = tm * RTS_N + tn;
@@ -336,44 +304,23 @@ inline void sgemm_db_body(const int M, const int N, const int K, const float alp
 }
 
 // op(A) tiles as [k][m], op(B) tiles as [k][n], two of each
-__kernel __attribute__((reqd_work_group_size(RTS_N, RTS_M, 1)))
-void sgemm_db(const int M, const int N, const int K, const float alpha,
-              const __global float* A, const int offA, const int lda, const int transA,
-              const __global float* B, const int offB, const int ldb, const int transB,
-              const float beta, __global float* C, const int offC, const int ldc,
-              const int kPerSlice, const int sliceStrideC, const int colGroup, const int colGroupStride,
-              const int bGroup, const int bGroupStride) {
-    __local float Asub[2 * TS_K * TS_MP];
-    __local float Bsub[2 * TS_K * TS_NP];
-    sgemm_db_body(M, N, K, alpha, A, offA, lda, transA, B, offB, ldb, transB, beta, C, offC, ldc, kPerSlice, sliceStrideC,
-                  colGroup, colGroupStride, bGroup, bGroupStride, Asub, Bsub, 0);
-}
-
+#define SGEMM_DB_KERNEL(name, grouped)                                                                   \
+    __kernel __attribute__((reqd_work_group_size(RTS_N, RTS_M, 1)))                                      \
+    void name(GEMM_PARAMS) {                                                                             \
+        __local float Asub[2 * TS_K * TS_MP];                                                            \
+        __local float Bsub[2 * TS_K * TS_NP];                                                            \
+        sgemm_db_body(GEMM_ARGS, Asub, Bsub, grouped);                                                   \
+    }
+SGEMM_DB_KERNEL(sgemm_db, 0)
 // sgemm_db for a B read in groups (bGroup > 0)
-__kernel __attribute__((reqd_work_group_size(RTS_N, RTS_M, 1)))
-void sgemm_db_grouped(const int M, const int N, const int K, const float alpha,
-              const __global float* A, const int offA, const int lda, const int transA,
-              const __global float* B, const int offB, const int ldb, const int transB,
-              const float beta, __global float* C, const int offC, const int ldc,
-              const int kPerSlice, const int sliceStrideC, const int colGroup, const int colGroupStride,
-              const int bGroup, const int bGroupStride) {
-    __local float Asub[2 * TS_K * TS_MP];
-    __local float Bsub[2 * TS_K * TS_NP];
-    sgemm_db_body(M, N, K, alpha, A, offA, lda, transA, B, offB, ldb, transB, beta, C, offC, ldc, kPerSlice, sliceStrideC,
-                  colGroup, colGroupStride, bGroup, bGroupStride, Asub, Bsub, 1);
-}
+SGEMM_DB_KERNEL(sgemm_db_grouped, 1)
 
 // The same product without local memory, for CPU devices: there the "local" tile is ordinary memory
 // behind a barrier that the driver must emulate, while the caches already do the tiling. Each
 // work-item keeps its WPT_M x WPT_N block of C in registers and streams op(A) and op(B) from global
 // memory; rows and columns past the edge are clamped for loading and skipped when storing.
 __kernel __attribute__((reqd_work_group_size(RTS_N, RTS_M, 1)))
-void sgemm_direct(const int M, const int N, const int K, const float alpha,
-                  const __global float* A, const int offA, const int lda, const int transA,
-                  const __global float* B, const int offB, const int ldb, const int transB,
-                  const float beta, __global float* C, const int offC, const int ldc,
-                  const int kPerSlice, const int sliceStrideC, const int colGroup, const int colGroupStride,
-                  const int bGroup, const int bGroupStride) {
+void sgemm_direct(GEMM_PARAMS) {
     const int tn = get_local_id(0), tm = get_local_id(1);
     const int m0 = get_group_id(1) * TS_M, n0 = get_group_id(0) * TS_N;
     const __global float* a = A + offA;
@@ -420,12 +367,7 @@ void sgemm_direct(const int M, const int N, const int K, const float alpha,
 // broadcast of op(A) times a float8 row of op(B) (vload8 when B is untransposed and the 8 columns are
 // inside the matrix; an 8-element gather otherwise).
 __kernel __attribute__((reqd_work_group_size(RTS_N, RTS_M, 1)))
-void sgemm_vec8(const int M, const int N, const int K, const float alpha,
-                const __global float* A, const int offA, const int lda, const int transA,
-                const __global float* B, const int offB, const int ldb, const int transB,
-                const float beta, __global float* C, const int offC, const int ldc,
-                const int kPerSlice, const int sliceStrideC, const int colGroup, const int colGroupStride,
-                const int bGroup, const int bGroupStride) {
+void sgemm_vec8(GEMM_PARAMS) {
     const int tn = get_local_id(0), tm = get_local_id(1);
     const int row0 = get_group_id(1) * TS_M + tm * WPT_M, col0 = get_group_id(0) * TS_N + tn * 8;
     const __global float* a = A + offA;
