@@ -55,6 +55,19 @@
 #define GEMM_ARGS M, N, K, alpha, A, offA, lda, transA, B, offB, ldb, transB, beta, C, offC, ldc,        \
     kPerSlice, sliceStrideC, colGroup, colGroupStride, bGroup, bGroupStride
 
+// The local-tile kernels' start: this work-item's place in the tile (tid), the tile's corner (m0, n0),
+// the operands at their offsets and split-K slice, and its WPT_M x WPT_N block of C in registers at zero.
+#define TILED_PROLOGUE                                                                                   \
+    const int tn = get_local_id(0), tm = get_local_id(1);                                                \
+    const int tid = tm * RTS_N + tn;                                                                     \
+    const int m0 = get_group_id(1) * TS_M, n0 = get_group_id(0) * TS_N;                                  \
+    const __global float* a = A + offA;                                                                  \
+    const __global float* b = B + offB;                                                                  \
+    K_SLICE_PROLOGUE                                                                                     \
+    float acc[WPT_M][WPT_N];                                                                             \
+    for (int wm = 0; wm < WPT_M; wm++)                                                                   \
+        for (int wn = 0; wn < WPT_N; wn++) acc[wm][wn] = 0.0f;
+
 // Staging a tile: rows [r0, r0+ROWS) x cols [c0, c0+COLS) of a logical (rows x cols) matrix go to
 // dst[col][row] (column-major in local memory, i.e. indexed [k][m] for A and [k][n] for B), four floats
 // at a time along whichever direction is contiguous in global memory:
@@ -121,16 +134,7 @@ void sgemm(GEMM_PARAMS) {
     __local float Asub[TS_K * TS_M];
     __local float Bsub[TS_K * TS_N];
 
-    const int tn = get_local_id(0), tm = get_local_id(1);
-    const int tid = tm * RTS_N + tn;
-    const int m0 = get_group_id(1) * TS_M, n0 = get_group_id(0) * TS_N;
-    const __global float* a = A + offA;
-    const __global float* b = B + offB;
-    K_SLICE_PROLOGUE
-
-    float acc[WPT_M][WPT_N];
-    for (int wm = 0; wm < WPT_M; wm++)
-        for (int wn = 0; wn < WPT_N; wn++) acc[wm][wn] = 0.0f;
+    TILED_PROLOGUE
 
     float4 stagedA[LOADS(TS_M, TS_K)], stagedB[LOADS(TS_N, TS_K)];
     for (int k0 = 0; k0 < Kslice; k0 += TS_K) {
@@ -221,17 +225,7 @@ void sgemm(GEMM_PARAMS) {
 // The body of sgemm_db and sgemm_db_grouped: `grouped` is a literal in each, so the compiler drops the
 // group arithmetic (and its registers) from the plain product, which it slowed by 7% on an H100.
 inline void sgemm_db_body(GEMM_PARAMS, __local float* Asub, __local float* Bsub, const int grouped) {
-
-    const int tn = get_local_id(0), tm = get_local_id(1);
-    const int tid = tm * RTS_N + tn;
-    const int m0 = get_group_id(1) * TS_M, n0 = get_group_id(0) * TS_N;
-    const __global float* a = A + offA;
-    const __global float* b = B + offB;
-    K_SLICE_PROLOGUE
-
-    float acc[WPT_M][WPT_N];
-    for (int wm = 0; wm < WPT_M; wm++)
-        for (int wn = 0; wn < WPT_N; wn++) acc[wm][wn] = 0.0f;
+    TILED_PROLOGUE
 
     // each B slot's place in B's groups (see LOAD_B)
     size_t bOff[B_SLOTS];
