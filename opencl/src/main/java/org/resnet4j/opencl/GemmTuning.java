@@ -13,7 +13,8 @@ public record GemmTuning(String label, int tileM, int tileN, int tileK, int wptM
     public GemmTuning {
         if (!kernelName.equals(LOCAL_TILES) && !kernelName.equals(DOUBLE_BUFFERED) && !kernelName.equals(DIRECT)
                 && !kernelName.equals(VEC8)) {
-            throw new IllegalArgumentException("unknown SGEMM kernel " + kernelName + " in tiling " + label);
+            throw new IllegalArgumentException("unknown SGEMM kernel " + kernelName + " in tiling " + label + "; the kernels are "
+                    + String.join(", ", LOCAL_TILES, DOUBLE_BUFFERED, DIRECT, VEC8));
         }
         if (kernelName.equals(VEC8) && wptN != 8) {
             throw new IllegalArgumentException("tiling " + label + ": the float8 kernel needs 8 columns per work-item, got " + wptN);

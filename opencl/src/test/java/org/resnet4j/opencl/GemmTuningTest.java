@@ -27,7 +27,8 @@ class GemmTuningTest {
     void malformedOrInconsistentTilingsAreRefusedWithTheExpectedForm() {
         assertThatThrownBy(() -> GemmTuning.parse("128x128/8x8")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("'128x128/8x8'").hasMessageContaining("MxNxK/WMxWN[:kernel]");
-        assertThatThrownBy(() -> GemmTuning.parse("64x64x16/4x4:sgemm_fast")).hasMessageContaining("unknown SGEMM kernel sgemm_fast");
+        assertThatThrownBy(() -> GemmTuning.parse("64x64x16/4x4:sgemm_fast")).hasMessageContaining("unknown SGEMM kernel sgemm_fast")
+                .hasMessageContaining("sgemm, sgemm_db, sgemm_direct, sgemm_vec8");
         assertThatThrownBy(() -> GemmTuning.parse("48x48x16/6x6:sgemm_db")).hasMessageContaining("runs of 4");
     }
 
