@@ -121,9 +121,10 @@ public final class BatchNorm2d extends Module {
                 throw new IllegalArgumentException(describe() + " expected more than 1 value per channel when training, got input "
                         + Shape.str(x.shape()) + "; use a larger batch or call eval()");
             }
-            batchMean = be.zeros(numFeatures);                                // (C)
-            batchVar = be.zeros(numFeatures);                                 // (C), biased
-            batchInvStd = be.zeros(numFeatures);                              // (C), 1/sqrt(var + eps)
+            // written whole by batchNormTrainForward: empty, not zeroed (on a GPU three fill launches per layer fewer)
+            batchMean = be.empty(numFeatures);                                // (C)
+            batchVar = be.empty(numFeatures);                                 // (C), biased
+            batchInvStd = be.empty(numFeatures);                              // (C), 1/sqrt(var + eps)
             be.batchNormTrainForward(x, gamma, beta, eps, y, batchMean, batchVar, batchInvStd);
             if (training && trackRunningStats) updateRunningStats(be, m);
         } else {
