@@ -163,7 +163,9 @@ public final class OpenClBackend implements Backend {
         return context;
     }
 
-    cl_command_queue queue() {
+    /** The command queue, after any held-back launch (see {@link #relu}): for kernels enqueued outside the backend. */
+    synchronized cl_command_queue queue() {
+        flush();
         return queue;
     }
 
@@ -188,6 +190,7 @@ public final class OpenClBackend implements Backend {
 
     /** Blocks until every enqueued kernel has finished (for timing). */
     public synchronized void finish() {
+        flush();
         clFinish(queue);
     }
 
@@ -273,6 +276,7 @@ public final class OpenClBackend implements Backend {
 
     /** Runs a collection and gives the Cleaner up to a second to release the buffers it found. */
     private void collectGarbageBuffers() {
+        flush();
         pool.clear();
         long before = liveBytes.get();
         System.gc();
@@ -342,6 +346,7 @@ public final class OpenClBackend implements Backend {
     /** Frees the device buffer at once instead of when the garbage collector notices the tensor is gone. */
     @Override
     public synchronized void release(Tensor t) {
+        flush();
         storage(t).release();
     }
 
@@ -360,6 +365,7 @@ public final class OpenClBackend implements Backend {
         cl_mem m = allocate(n, shape);
         Tensor t = wrap(m, n, shape);
         if (n > 0) {
+            flush();
             try {
                 clEnqueueWriteBuffer(queue, m, CL_TRUE, 0, n * 4L, Pointer.to(data), 0, null, null);
             } catch (CLException e) {
@@ -383,6 +389,7 @@ public final class OpenClBackend implements Backend {
         cl_mem m = mem(t);
         float[] out = new float[t.size()];
         if (out.length > 0) {
+            flush();
             clEnqueueReadBuffer(queue, m, CL_TRUE, 0, out.length * 4L, Pointer.to(out), 0, null, null);
             d2hCount++;
             d2hBytes += out.length * 4L;
@@ -402,6 +409,7 @@ public final class OpenClBackend implements Backend {
     public synchronized void copy(Tensor src, Tensor dst) {
         if (src.numel() != dst.numel()) throw new IllegalArgumentException("copy from " + src + " to " + dst + ": sizes differ");
         if (src.numel() == 0 || mem(src) == mem(dst)) return;
+        flush();
         clEnqueueCopyBuffer(queue, mem(src), mem(dst), 0, 0, src.numel() * 4L, 0, null, null);
     }
 
@@ -460,6 +468,7 @@ public final class OpenClBackend implements Backend {
     }
 
     private void enqueue(String name, cl_kernel k, int dims, long[] global, long[] local) {
+        flush();
         cl_event done = profiler != null ? new cl_event() : null;
         try {
             clEnqueueNDRangeKernel(queue, k, dims, null, global, local, 0, null, done);
@@ -482,6 +491,7 @@ public final class OpenClBackend implements Backend {
      * then records each kernel's start and end); without it this is empty.
      */
     public synchronized List<KernelProfiler.Entry> kernelProfile() {
+        flush();
         return profiler == null ? List.of() : profiler.entries();
     }
 
@@ -509,6 +519,7 @@ public final class OpenClBackend implements Backend {
 
     private float[] readSmall(cl_mem m, int floats) {
         float[] out = new float[floats];
+        flush();
         clEnqueueReadBuffer(queue, m, CL_TRUE, 0, floats * 4L, Pointer.to(out), 0, null, null);
         d2hCount++;
         d2hBytes += floats * 4L;
@@ -596,9 +607,43 @@ public final class OpenClBackend implements Backend {
 
     // ------------------------------------------------------------------ element-wise
 
+    /**
+     * An element-wise launch held back until the backend's next operation: a ReLU applied in place to its output
+     * right after it (a residual sum or a batch norm followed by {@code ReLU(inplace=True)}, as in torchvision's
+     * blocks) is then folded into it, one pass over the activations instead of two. Every other operation, read,
+     * write, copy or release first launches it as it was ({@link #flush}). The launch's last kernel argument is the
+     * ReLU flag; it keeps its tensors reachable, so their buffers cannot be freed or reused before it runs.
+     */
+    private record HeldBack(String kernel, long global, Object[] args, Tensor out, Tensor[] keep) {}
+
+    private HeldBack heldBack;
+
+    private void holdBack(String kernel, long global, Tensor out, Tensor[] keep, Object... args) {
+        flush();
+        heldBack = new HeldBack(kernel, global, args, out, keep);
+    }
+
+    /** Launches the held-back operation, if any, without a ReLU. */
+    private void flush() {
+        HeldBack h = heldBack;
+        if (h == null) return;
+        heldBack = null;
+        launch(h, false);
+    }
+
+    private void launch(HeldBack h, boolean relu) {
+        if (h.global() <= 0) return;
+        Object[] args = java.util.Arrays.copyOf(h.args(), h.args().length + 1);
+        args[args.length - 1] = relu;
+        cl_kernel k = kernel(h.kernel());
+        setArgs(k, args);
+        long padded = (h.global() + elementWg - 1) / elementWg * elementWg;
+        enqueue(relu ? h.kernel() + " + relu" : h.kernel(), k, 1, new long[] {padded}, new long[] {elementWg});
+    }
+
     @Override
     public synchronized void add(Tensor a, Tensor b, Tensor out) {
-        run1("add_f", out.numel(), a, b, out, out.size());
+        holdBack("add_f", out.numel(), out, new Tensor[0], a, b, out, out.size());
     }
 
     @Override
@@ -618,6 +663,13 @@ public final class OpenClBackend implements Backend {
 
     @Override
     public synchronized void relu(Tensor x, Tensor y) {
+        HeldBack h = heldBack;
+        if (h != null && x == y && h.out() == x) {
+            // in place on what the held-back operation writes: fold it in
+            heldBack = null;
+            launch(h, true);
+            return;
+        }
         run1("relu_f", y.numel(), x, y, y.size());
     }
 
@@ -804,8 +856,8 @@ public final class OpenClBackend implements Backend {
         run1("bn_finish_stats", c, partial, shares, n * hw, (float) eps, 0, batchMean, batchVar, batchInvStd, c);
         runGroups("bn_share_sums", (long) c * shares, reduceWg, x, batchMean, true, partial, n, c, hw, shares);
         run1("bn_finish_stats", c, partial, shares, n * hw, (float) eps, 1, batchMean, batchVar, batchInvStd, c);
-        run1("bn_apply", x.numel(), x, batchMean, batchInvStd, memOrDummy(gamma), memOrDummy(beta), gamma != null, beta != null,
-                y, c, hw, x.size());
+        holdBack("bn_apply", x.numel(), y, new Tensor[] {gamma, beta}, x, batchMean, batchInvStd, memOrDummy(gamma),
+                memOrDummy(beta), gamma != null, beta != null, y, c, hw, x.size());
     }
 
     /**
@@ -825,8 +877,8 @@ public final class OpenClBackend implements Backend {
     @Override
     public synchronized void batchNormEvalForward(Tensor x, Tensor runMean, Tensor runVar, Tensor gamma, Tensor beta,
                                                   double eps, Tensor y) {
-        run1("bn_eval_forward", x.numel(), x, runMean, runVar, memOrDummy(gamma), memOrDummy(beta), gamma != null, beta != null,
-                (float) eps, y, x.dim(1), spatial(x), x.size());
+        holdBack("bn_eval_forward", x.numel(), y, new Tensor[] {gamma, beta}, x, runMean, runVar, memOrDummy(gamma),
+                memOrDummy(beta), gamma != null, beta != null, (float) eps, y, x.dim(1), spatial(x), x.size());
     }
 
     @Override

@@ -45,13 +45,13 @@ void bn_train_forward(const __global float* x, const __global float* gamma, cons
 __kernel void bn_eval_forward(const __global float* x, const __global float* runMean, const __global float* runVar,
                               const __global float* gamma, const __global float* beta, const int hasGamma,
                               const int hasBeta, const float eps, __global float* y, const int c, const int hw,
-                              const int total) {
+                              const int total, const int relu) {
     int e = get_global_id(0);
     if (e >= total) return;
     int ch = (e / hw) % c;
     float is = 1.0f / sqrt(runVar[ch] + eps);
     float scale = is * (hasGamma ? gamma[ch] : 1.0f);
-    y[e] = fma(x[e] - runMean[ch], scale, hasBeta ? beta[ch] : 0.0f);
+    y[e] = relu_if(fma(x[e] - runMean[ch], scale, hasBeta ? beta[ch] : 0.0f), relu);
 }
 
 // dbeta += sum(dy); dgamma += sum(dy * xhat); dx = gamma * invStd / m * (m*dy - sum(dy) - xhat * sum(dy * xhat))
@@ -168,12 +168,13 @@ __kernel void bn_finish_stats(const __global float* partial, const int S, const 
 // y = (x - mean) * (invStd * gamma) + beta, element-wise over (n, c, hw)
 __kernel void bn_apply(const __global float* x, const __global float* mean, const __global float* invStd,
                        const __global float* gamma, const __global float* beta, const int hasGamma,
-                       const int hasBeta, __global float* y, const int c, const int hw, const int total) {
+                       const int hasBeta, __global float* y, const int c, const int hw, const int total,
+                       const int relu) {
     int e = get_global_id(0);
     if (e >= total) return;
     int ch = (e / hw) % c;
     float scale = invStd[ch] * (hasGamma ? gamma[ch] : 1.0f);
-    y[e] = fma(x[e] - mean[ch], scale, hasBeta ? beta[ch] : 0.0f);
+    y[e] = relu_if(fma(x[e] - mean[ch], scale, hasBeta ? beta[ch] : 0.0f), relu);
 }
 
 // partial[2 * (ch * S + s)] = sum of dy, [.. + 1] = sum of dy * xhat, over share s

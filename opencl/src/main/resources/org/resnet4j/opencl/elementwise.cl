@@ -5,9 +5,15 @@ __kernel void fill_f(__global float* t, const int n, const float value) {
     if (i < n) t[i] = value;
 }
 
-__kernel void add_f(const __global float* a, const __global float* b, __global float* out, const int n) {
+// torch.relu's value when `relu` is set (NaN stays NaN), v itself otherwise: kernels that a ReLU in place on
+// their output was folded into (OpenClBackend's held-back launches) end with it
+inline float relu_if(float v, int relu) {
+    return (!relu || v > 0.0f || isnan(v)) ? v : 0.0f;
+}
+
+__kernel void add_f(const __global float* a, const __global float* b, __global float* out, const int n, const int relu) {
     int i = get_global_id(0);
-    if (i < n) out[i] = a[i] + b[i];
+    if (i < n) out[i] = relu_if(a[i] + b[i], relu);
 }
 
 // y += alpha * x, written as a product then a sum (no contraction) like the CPU loop
@@ -32,8 +38,7 @@ __kernel void mul_f(const __global float* a, const __global float* b, __global f
 __kernel void relu_f(const __global float* x, __global float* y, const int n) {
     int i = get_global_id(0);
     if (i < n) {
-        float v = x[i];
-        y[i] = (v > 0.0f || isnan(v)) ? v : 0.0f; /* NaN stays NaN, as torch.relu */
+        y[i] = relu_if(x[i], 1);
     }
 }
 
