@@ -87,25 +87,17 @@
         if (!(trans)) { r = l / ((COLS) / 4); c = (l % ((COLS) / 4)) * 4; }                              \
         else { c = l / ((ROWS) / 4); r = (l % ((ROWS) / 4)) * 4; }                                       \
         int gr = (r0) + r, gc = (c0) + c;                                                                \
+        /* the index that strides by ld in memory (outer) and the contiguous one (inner) */              \
+        int outer = (trans) ? gc : gr, inner = (trans) ? gr : gc;                                        \
+        int nOuter = (trans) ? (nCols) : (nRows), nInner = (trans) ? (nRows) : (nCols);                  \
+        const __global float* q = (p) + (size_t)outer * (ld);                                            \
         float4 v;                                                                                        \
-        if (!(trans)) {                                                                                  \
-            const __global float* q = (p) + (size_t)gr * (ld);                                           \
-            if (gr < (nRows) && gc + 3 < (nCols) && RUN4(gc)) v = vload4(0, q + IDX(gc));                \
-            else {                                                                                       \
-                v.s0 = (gr < (nRows) && gc     < (nCols)) ? q[IDX(gc)]     : 0.0f;                       \
-                v.s1 = (gr < (nRows) && gc + 1 < (nCols)) ? q[IDX(gc + 1)] : 0.0f;                       \
-                v.s2 = (gr < (nRows) && gc + 2 < (nCols)) ? q[IDX(gc + 2)] : 0.0f;                       \
-                v.s3 = (gr < (nRows) && gc + 3 < (nCols)) ? q[IDX(gc + 3)] : 0.0f;                       \
-            }                                                                                            \
-        } else {                                                                                         \
-            const __global float* q = (p) + (size_t)gc * (ld);                                           \
-            if (gc < (nCols) && gr + 3 < (nRows) && RUN4(gr)) v = vload4(0, q + IDX(gr));                \
-            else {                                                                                       \
-                v.s0 = (gc < (nCols) && gr     < (nRows)) ? q[IDX(gr)]     : 0.0f;                       \
-                v.s1 = (gc < (nCols) && gr + 1 < (nRows)) ? q[IDX(gr + 1)] : 0.0f;                       \
-                v.s2 = (gc < (nCols) && gr + 2 < (nRows)) ? q[IDX(gr + 2)] : 0.0f;                       \
-                v.s3 = (gc < (nCols) && gr + 3 < (nRows)) ? q[IDX(gr + 3)] : 0.0f;                       \
-            }                                                                                            \
+        if (outer < nOuter && inner + 3 < nInner && RUN4(inner)) v = vload4(0, q + IDX(inner));          \
+        else {                                                                                           \
+            v.s0 = (outer < nOuter && inner     < nInner) ? q[IDX(inner)]     : 0.0f;                    \
+            v.s1 = (outer < nOuter && inner + 1 < nInner) ? q[IDX(inner + 1)] : 0.0f;                    \
+            v.s2 = (outer < nOuter && inner + 2 < nInner) ? q[IDX(inner + 2)] : 0.0f;                    \
+            v.s3 = (outer < nOuter && inner + 3 < nInner) ? q[IDX(inner + 3)] : 0.0f;                    \
         }                                                                                                \
         regs[i] = v;                                                                                     \
     }
