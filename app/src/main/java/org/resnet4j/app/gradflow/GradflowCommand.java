@@ -6,12 +6,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.resnet4j.app.commands.Devices;
 import org.resnet4j.app.data.BatchLoader;
 import org.resnet4j.app.data.DataSets;
 import org.resnet4j.app.data.Dataset;
 import org.resnet4j.app.data.Normalization;
 import org.resnet4j.core.Backend;
-import org.resnet4j.core.cpu.CpuBackend;
 import org.resnet4j.ops.Module;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -61,6 +61,9 @@ public final class GradflowCommand implements Callable<Integer> {
     @Option(names = "--lr", description = "Learning rate of SGD (momentum 0.9, weight decay 1e-4) (default: ${DEFAULT-VALUE}).")
     double lr = 0.1;
 
+    @Option(names = "--device", paramLabel = "DEV", description = "cpu (default) or opencl[:N|:NAME]: where the models run.")
+    String device = "cpu";
+
     @Option(names = "--out", paramLabel = "DIR", description = "Output folder, created if missing (default: ${DEFAULT-VALUE}).")
     Path out = Path.of("gradflow-out");
 
@@ -97,15 +100,15 @@ public final class GradflowCommand implements Callable<Integer> {
 
         Dataset train = DataSets.load(data, null, true).limit(trainLimit);
         Normalization norm = Normalization.of(train);
-        Backend be = CpuBackend.get();
+        Backend be = Devices.select(device);
         Files.createDirectories(out);
         long t0 = System.nanoTime();
         if (!degradation) {
             List<FlowRun> runs = new ArrayList<>();
             for (String name : names) {
-                Module model = Nets.create(name, seed, train.channels(), train.numClasses());
+                Module model = Nets.create(name, seed, train.channels(), train.numClasses()).to(be);
                 BatchLoader loader = new BatchLoader(train, batch, true, null, norm, be, seed);
-                log.printf("gradflow: %s, %d steps ...%n", name, steps);
+                log.printf("gradflow: %s on %s, %d steps ...%n", name, be.name(), steps);
                 log.flush();
                 runs.add(FlowRun.run(name, model, loader, steps, lr));
             }
@@ -118,11 +121,11 @@ public final class GradflowCommand implements Callable<Integer> {
             Dataset test = DataSets.load(data, null, false).limit(testLimit);
             List<Degradation.Result> results = new ArrayList<>();
             for (String name : names) {
-                Module model = Nets.create(name, seed, train.channels(), train.numClasses());
+                Module model = Nets.create(name, seed, train.channels(), train.numClasses()).to(be);
                 BatchLoader trainLoader = new BatchLoader(train, batch, true, null, norm, be, seed);
                 BatchLoader trainEval = new BatchLoader(train, 256, false, null, norm, be, seed);
                 BatchLoader testLoader = new BatchLoader(test, 256, false, null, norm, be, seed);
-                log.printf("degradation: training %s (%d parameters) ...%n", name, model.parameterCount());
+                log.printf("degradation: training %s (%d parameters) on %s ...%n", name, model.parameterCount(), be.name());
                 log.flush();
                 results.add(Degradation.train(name, model, trainLoader, trainEval, testLoader, epochs, lr, log));
             }

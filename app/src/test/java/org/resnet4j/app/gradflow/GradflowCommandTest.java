@@ -1,6 +1,7 @@
 package org.resnet4j.app.gradflow;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -71,6 +72,40 @@ class GradflowCommandTest {
         List<String> training = Files.readAllLines(out.resolve("training.csv"));
         assertThat(training).hasSize(1 + 2 * 3 * 5);
         assertThat(r.out()).contains("inside each residual block").contains("report.html");
+    }
+
+    /** The same report on an OpenCL device (PoCL in CI): every number within float32 rounding of the CPU run's. */
+    @Test
+    void runsOnOpenClWithTheCpuRunsNumbers() throws Exception {
+        org.resnet4j.opencl.OpenClTestSupport.backendOrSkip(); // fails in CI without OpenCL, skips elsewhere
+        Path cpu = tmp.resolve("flow-cpu"), cl = tmp.resolve("flow-opencl");
+        for (Path o : List.of(cpu, cl)) {
+            Run r = run("gradflow", "--models", "resnet8", "--steps", "2", "--batch-size", "8", "--data", data.toString(),
+                    "--out", o.toString(), "--device", o == cpu ? "cpu" : "opencl:0");
+            assertThat(r.code()).as(r.err()).isZero();
+            assertThat(r.out()).contains(o == cpu ? "resnet8 on cpu" : "resnet8 on opencl:");
+        }
+        for (String csv : List.of("layers.csv", "blocks.csv", "training.csv")) {
+            List<String> a = Files.readAllLines(cpu.resolve(csv)), b = Files.readAllLines(cl.resolve(csv));
+            assertThat(b).as(csv).hasSameSizeAs(a);
+            for (int i = 0; i < a.size(); i++) {
+                String[] x = a.get(i).split(","), y = b.get(i).split(",");
+                assertThat(y).as(csv + " line " + i).hasSameSizeAs(x);
+                for (int j = 0; j < x.length; j++) {
+                    Double u = number(x[j]), v = number(y[j]);
+                    if (u == null) assertThat(y[j]).as(csv + " line " + i).isEqualTo(x[j]);
+                    else assertThat(v).as(csv + " line " + i + " field " + j).isCloseTo(u, within(1e-3 * Math.abs(u) + 1e-6));
+                }
+            }
+        }
+    }
+
+    private static Double number(String s) {
+        try {
+            return Double.valueOf(s);
+        } catch (NumberFormatException e) {
+            return null;
+        }
     }
 
     @Test
