@@ -76,6 +76,15 @@
 // IDX maps the contiguous index to its offset in a row of storage, RUN4 says whether 4 of them are adjacent.
 // LOAD_TILE reads this work-item's share into registers, STORE_TILE writes it to local memory: apart,
 // so that a kernel can load the next tile while it multiplies the current one.
+// v = elements i..i+3 of the row at q (offsets through AT), each 0 past the end (n) or when !rowOk
+#define GATHER4(v, q, rowOk, i, n, AT)                                                                   \
+    do {                                                                                                 \
+        v.s0 = ((rowOk) && (i)     < (n)) ? (q)[AT(i)]       : 0.0f;                                     \
+        v.s1 = ((rowOk) && (i) + 1 < (n)) ? (q)[AT((i) + 1)] : 0.0f;                                     \
+        v.s2 = ((rowOk) && (i) + 2 < (n)) ? (q)[AT((i) + 2)] : 0.0f;                                     \
+        v.s3 = ((rowOk) && (i) + 3 < (n)) ? (q)[AT((i) + 3)] : 0.0f;                                     \
+    } while (0)
+
 #define LOADS(ROWS, COLS) (((ROWS) * (COLS) / 4 + GEMM_THREADS - 1) / GEMM_THREADS)
 
 // regs[i] = the float4 of load l = tid + i*GEMM_THREADS (zero past the edges)
@@ -93,12 +102,7 @@
         const __global float* q = (p) + (size_t)outer * (ld);                                            \
         float4 v;                                                                                        \
         if (outer < nOuter && inner + 3 < nInner && RUN4(inner)) v = vload4(0, q + IDX(inner));          \
-        else {                                                                                           \
-            v.s0 = (outer < nOuter && inner     < nInner) ? q[IDX(inner)]     : 0.0f;                    \
-            v.s1 = (outer < nOuter && inner + 1 < nInner) ? q[IDX(inner + 1)] : 0.0f;                    \
-            v.s2 = (outer < nOuter && inner + 2 < nInner) ? q[IDX(inner + 2)] : 0.0f;                    \
-            v.s3 = (outer < nOuter && inner + 3 < nInner) ? q[IDX(inner + 3)] : 0.0f;                    \
-        }                                                                                                \
+        else GATHER4(v, q, outer < nOuter, inner, nInner, IDX);                                          \
         regs[i] = v;                                                                                     \
     }
 
@@ -189,23 +193,13 @@ void sgemm(GEMM_PARAMS) {
             int n = n0 + (l % (TS_N / 4)) * 4, k = (k0) + l / (TS_N / 4);                                \
             const __global float* q = b + (size_t)k * ldb;                                               \
             if (k < Kslice && n + 3 < N && (!grouped || bRun[i])) v = vload4(0, q + (grouped ? bOff[i] : n)); \
-            else {                                                                                       \
-                v.s0 = (k < Kslice && n     < N) ? q[B_AT(n)]     : 0.0f;                                \
-                v.s1 = (k < Kslice && n + 1 < N) ? q[B_AT(n + 1)] : 0.0f;                                \
-                v.s2 = (k < Kslice && n + 2 < N) ? q[B_AT(n + 2)] : 0.0f;                                \
-                v.s3 = (k < Kslice && n + 3 < N) ? q[B_AT(n + 3)] : 0.0f;                                \
-            }                                                                                            \
+            else GATHER4(v, q, k < Kslice, n, N, B_AT);                                                  \
         } else {                                                                                         \
             int n = n0 + l / (TS_K / 4), k = (k0) + (l % (TS_K / 4)) * 4;                                \
             const __global float* q = b + (size_t)n * ldb;                                               \
             size_t off = grouped ? (size_t)bQ[i] * bGroupStride + bRem[i] : (size_t)(k + bShift);        \
             if (n < N && k + 3 < Kslice && (!grouped || bRem[i] + 3 < bGroup)) v = vload4(0, q + off);    \
-            else {                                                                                       \
-                v.s0 = (n < N && k     < Kslice) ? q[B_AT(k)]     : 0.0f;                                \
-                v.s1 = (n < N && k + 1 < Kslice) ? q[B_AT(k + 1)] : 0.0f;                                \
-                v.s2 = (n < N && k + 2 < Kslice) ? q[B_AT(k + 2)] : 0.0f;                                \
-                v.s3 = (n < N && k + 3 < Kslice) ? q[B_AT(k + 3)] : 0.0f;                                \
-            }                                                                                            \
+            else GATHER4(v, q, n < N, k, Kslice, B_AT);                                                  \
             if (grouped) {                                                                               \
                 bRem[i] += TS_K;                                                                         \
                 while (bRem[i] >= bGroup) { bRem[i] -= bGroup; bQ[i]++; }                                \
