@@ -4,6 +4,21 @@
 
 #define BN_AT(i, j) (((size_t)(i) * c + ch) * hw + (j))
 
+// This work-item's sums over elements e0, e0 + REDUCE_WG, ... < e1 of channel ch: of dy into buf[lid], of
+// dy * xhat into buf2[lid] (the backward pass's two reductions, before tree_sum2)
+inline void bn_grad_sums(const __global float* dy, const __global float* x, float mu, float is, int e0, int e1,
+                         int c, int hw, int ch, int lid, __local float* buf, __local float* buf2) {
+    float sdy = 0.0f, sdyx = 0.0f;
+    for (int e = e0; e < e1; e += REDUCE_WG) {
+        int i = e / hw, j = e - i * hw;
+        float g = dy[BN_AT(i, j)];
+        sdy += g;
+        sdyx = fma(g, (x[BN_AT(i, j)] - mu) * is, sdyx);
+    }
+    buf[lid] = sdy;
+    buf2[lid] = sdyx;
+}
+
 __kernel __attribute__((reqd_work_group_size(REDUCE_WG, 1, 1)))
 void bn_train_forward(const __global float* x, const __global float* gamma, const __global float* beta,
                       const int hasGamma, const int hasBeta, const float eps, __global float* y,
@@ -65,15 +80,7 @@ void bn_train_backward(const __global float* dy, const __global float* x, const 
     int lid = get_local_id(0), ch = get_group_id(0);
     int m = n * hw;
     float mu = mean[ch], is = invStd[ch];
-    float sdy = 0.0f, sdyx = 0.0f;
-    for (int e = lid; e < m; e += REDUCE_WG) {
-        int i = e / hw, j = e - i * hw;
-        float g = dy[BN_AT(i, j)];
-        sdy += g;
-        sdyx = fma(g, (x[BN_AT(i, j)] - mu) * is, sdyx);
-    }
-    buf[lid] = sdy;
-    buf2[lid] = sdyx;
+    bn_grad_sums(dy, x, mu, is, lid, m, c, hw, ch, lid, buf, buf2);
     tree_sum2(buf, buf2, lid);
     float sumDy = buf[0], sumDyXhat = buf2[0];
     if (lid == 0) {
@@ -186,15 +193,7 @@ void bn_backward_share_sums(const __global float* dy, const __global float* x, c
     __local float buf2[REDUCE_WG];
     BN_SHARE_BEGIN
     float mu = mean[ch], is = invStd[ch];
-    float sdy = 0.0f, sdyx = 0.0f;
-    for (int e = e0 + lid; e < e1; e += REDUCE_WG) {
-        int i = e / hw, j = e - i * hw;
-        float g = dy[BN_AT(i, j)];
-        sdy += g;
-        sdyx = fma(g, (x[BN_AT(i, j)] - mu) * is, sdyx);
-    }
-    buf[lid] = sdy;
-    buf2[lid] = sdyx;
+    bn_grad_sums(dy, x, mu, is, e0 + lid, e1, c, hw, ch, lid, buf, buf2);
     tree_sum2(buf, buf2, lid);
     if (lid == 0) {
         partial[2 * (ch * S + share)] = buf[0];
