@@ -18,6 +18,9 @@ import org.resnet4j.core.cpu.GemmDriver.PackedA;
  * sum over images has a fixed order whatever the thread count. W (forward) and W^T (backward input) are
  * packed once per call and shared by every image's product (GemmDriver.PackedA).
  *
+ * <p>3x3 stride-1 convolutions with enough channels and pixels run by Winograd's F(2x2, 3x3) instead
+ * ({@link Winograd}; -Dresnet4j.conv.winograd=auto|always|never), the forward and the stride-1 input gradient.
+ *
  * <p>The weight gradient of a convolution with few output channels (ResNet-20's, ResNet-50's first stage) runs on
  * channels-last copies of x and dy instead ({@link #channelsLastWeight}).
  */
@@ -29,6 +32,11 @@ final class Conv {
 
     // y: (n, cOut, oh, ow) = conv(x: (n, cIn, h, w), w: (cOut, cIn/g, kH, kW)) + bias: (cOut)
     static void forward(Kernels kr, float[] x, float[] w, float[] bias, ConvGeometry g, float[] y) {
+        if (Winograd.chosen(g)) Winograd.forward(kr, x, w, bias, g, y);
+        else forwardIm2col(kr, x, w, bias, g, y);
+    }
+
+    static void forwardIm2col(Kernels kr, float[] x, float[] w, float[] bias, ConvGeometry g, float[] y) {
         final int groups = g.groups(), copg = g.cOutPerGroup(), cpg = g.cInPerGroup();
         final int kk = cpg * g.kH() * g.kW(), ohw = g.outH() * g.outW(), hw = g.h() * g.w(), nr = kr.nr();
         final boolean pointwise = g.isPointwise();

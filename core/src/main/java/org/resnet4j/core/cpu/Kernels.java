@@ -418,6 +418,87 @@ class Kernels {
         return Math.fma(acc, alpha, c[idx] * beta);
     }
 
+    // ------------------------------------------------------------------ Winograd F(2x2, 3x3) transforms
+
+    /**
+     * Winograd's input transform V = B^T d B at positions [from, to) (see Winograd.transformInput): r holds the
+     * parity planes ee, eo, oe, oo (each {@code plane} floats), so d's rows are (ee, eo) at p, (oe, oo) at p,
+     * (ee, eo) at p + span and (oe, oo) at p + span, each read at columns p and p + 1. First each row's d B =
+     * [d0 - d2, d1 + d2, d2 - d1, d1 - d3], then B^T of those; V[4i + j] goes to v[out + (4i + j) * stride + p].
+     */
+    void winogradInput(float[] r, int plane, int span, float[] v, int out, int stride, int from, int to) {
+        final int ee = 0, eo = plane, oe = 2 * plane, oo = 3 * plane;
+        for (int p = from; p < to; p++) {
+            int q = p + span;
+            float a0 = r[ee + p] - r[ee + p + 1], a1 = r[eo + p] + r[ee + p + 1];
+            float a2 = r[ee + p + 1] - r[eo + p], a3 = r[eo + p] - r[eo + p + 1];
+            float b0 = r[oe + p] - r[oe + p + 1], b1 = r[oo + p] + r[oe + p + 1];
+            float b2 = r[oe + p + 1] - r[oo + p], b3 = r[oo + p] - r[oo + p + 1];
+            float c0 = r[ee + q] - r[ee + q + 1], c1 = r[eo + q] + r[ee + q + 1];
+            float c2 = r[ee + q + 1] - r[eo + q], c3 = r[eo + q] - r[eo + q + 1];
+            float d0 = r[oe + q] - r[oe + q + 1], d1 = r[oo + q] + r[oe + q + 1];
+            float d2 = r[oe + q + 1] - r[oo + q], d3 = r[oo + q] - r[oo + q + 1];
+            // B^T (d B): rows [a - c, b + c, c - b, b - d]
+            int at = out + p;
+            v[at] = a0 - c0;
+            v[at + stride] = a1 - c1;
+            v[at + 2 * stride] = a2 - c2;
+            v[at + 3 * stride] = a3 - c3;
+            v[at + 4 * stride] = b0 + c0;
+            v[at + 5 * stride] = b1 + c1;
+            v[at + 6 * stride] = b2 + c2;
+            v[at + 7 * stride] = b3 + c3;
+            v[at + 8 * stride] = c0 - b0;
+            v[at + 9 * stride] = c1 - b1;
+            v[at + 10 * stride] = c2 - b2;
+            v[at + 11 * stride] = c3 - b3;
+            v[at + 12 * stride] = b0 - d0;
+            v[at + 13 * stride] = b1 - d1;
+            v[at + 14 * stride] = b2 - d2;
+            v[at + 15 * stride] = b3 - d3;
+        }
+    }
+
+    /**
+     * Winograd's output transform (see Winograd.transformOutput) at positions [from, to) of n: q[0..4n) = the
+     * rows (y00, y01, y10, y11) of A^T M A + b, where M[ξ] at position p is m[at + ξ * stride + p].
+     */
+    void winogradOutput(float[] m, int at, int stride, int n, float b, float[] q, int from, int to) {
+        for (int t = from; t < to; t++) {
+            int a = at + t;
+            // A^T M: rows [m0 + m1 + m2, m1 - m2 - m3], per column j
+            float s00 = m[a] + m[a + 4 * stride] + m[a + 8 * stride];
+            float s01 = m[a + stride] + m[a + 5 * stride] + m[a + 9 * stride];
+            float s02 = m[a + 2 * stride] + m[a + 6 * stride] + m[a + 10 * stride];
+            float s03 = m[a + 3 * stride] + m[a + 7 * stride] + m[a + 11 * stride];
+            float s10 = m[a + 4 * stride] - m[a + 8 * stride] - m[a + 12 * stride];
+            float s11 = m[a + 5 * stride] - m[a + 9 * stride] - m[a + 13 * stride];
+            float s12 = m[a + 6 * stride] - m[a + 10 * stride] - m[a + 14 * stride];
+            float s13 = m[a + 7 * stride] - m[a + 11 * stride] - m[a + 15 * stride];
+            // (A^T M) A: columns [s0 + s1 + s2, s1 - s2 - s3]
+            q[t] = s00 + s01 + s02 + b;
+            q[n + t] = s01 - s02 - s03 + b;
+            q[2 * n + t] = s10 + s11 + s12 + b;
+            q[3 * n + t] = s11 - s12 - s13 + b;
+        }
+    }
+
+    /** Splits 2n floats by parity: dst[even + c] = x[src + 2c], dst[odd + c] = x[src + 2c + 1] for c in [0, n). */
+    void unzip(float[] x, int src, float[] dst, int even, int odd, int n) {
+        for (int c = 0; c < n; c++) {
+            dst[even + c] = x[src + 2 * c];
+            dst[odd + c] = x[src + 2 * c + 1];
+        }
+    }
+
+    /** The inverse of {@link #unzip}: y[at + 2t] = a[ai + t], y[at + 2t + 1] = b[bi + t] for t in [0, n). */
+    void zip(float[] a, int ai, float[] b, int bi, float[] y, int at, int n) {
+        for (int t = 0; t < n; t++) {
+            y[at + 2 * t] = a[ai + t];
+            y[at + 2 * t + 1] = b[bi + t];
+        }
+    }
+
     // ------------------------------------------------------------------ element-wise on [from, to)
 
     void add(float[] a, float[] b, float[] o, int from, int to) {

@@ -130,6 +130,9 @@ final class VectorKernels extends Kernels {
     private static final VectorShuffle<Float> UP4 = T8 ? VectorShuffle.fromValues(S, 0, 1, 2, 3, 0, 1, 2, 3) : null;
     private static final VectorShuffle<Float> DN4 = T8 ? VectorShuffle.fromValues(S, 4, 5, 6, 7, 4, 5, 6, 7) : null;
     private static final VectorShuffle<Float> EVENS = T8 ? VectorShuffle.fromValues(S, 0, 2, 4, 6, 0, 2, 4, 6) : null;
+    private static final VectorShuffle<Float> ODDS = T8 ? VectorShuffle.fromValues(S, 1, 3, 5, 7, 1, 3, 5, 7) : null;
+    private static final VectorShuffle<Float> LOW_PAIRS = T8 ? VectorShuffle.fromValues(S, 0, 0, 1, 1, 2, 2, 3, 3) : null;
+    private static final VectorShuffle<Float> HIGH_PAIRS = T8 ? VectorShuffle.fromValues(S, 4, 4, 5, 5, 6, 6, 7, 7) : null;
     private static final VectorMask<Float> ODD1 = T8 ? VectorMask.fromLong(S, 0b10101010) : null;
     private static final VectorMask<Float> ODD2 = T8 ? VectorMask.fromLong(S, 0b11001100) : null;
     private static final VectorMask<Float> ODD4 = T8 ? VectorMask.fromLong(S, 0b11110000) : null;
@@ -177,6 +180,12 @@ final class VectorKernels extends Kernels {
     private static FloatVector evens(float[] x, int s) {
         return FloatVector.fromArray(S, x, s).rearrange(EVENS)
                 .blend(FloatVector.fromArray(S, x, s + L).rearrange(EVENS), ODD4);
+    }
+
+    /** x[s+1], x[s+3], ..., x[s+2L-1]: reads x[s .. s+2L). */
+    private static FloatVector odds(float[] x, int s) {
+        return FloatVector.fromArray(S, x, s).rearrange(ODDS)
+                .blend(FloatVector.fromArray(S, x, s + L).rearrange(ODDS), ODD4);
     }
 
     @Override
@@ -733,6 +742,92 @@ final class VectorKernels extends Kernels {
     }
 
     // ------------------------------------------------------------------ element-wise
+
+    @Override
+    void winogradInput(float[] r, int plane, int span, float[] v, int out, int stride, int from, int to) {
+        final int ee = 0, eo = plane, oe = 2 * plane, oo = 3 * plane;
+        int p = from;
+        for (int up = from + S.loopBound(to - from); p < up; p += L) {
+            // the same sums in the same order as the scalar twin, L positions at a time
+            int q = p + span;
+            FloatVector e = lanes(r, ee + p), e1 = lanes(r, ee + p + 1), o = lanes(r, eo + p), o1 = lanes(r, eo + p + 1);
+            FloatVector a0 = e.sub(e1), a1 = o.add(e1), a2 = e1.sub(o), a3 = o.sub(o1);
+            e = lanes(r, oe + p); e1 = lanes(r, oe + p + 1); o = lanes(r, oo + p); o1 = lanes(r, oo + p + 1);
+            FloatVector b0 = e.sub(e1), b1 = o.add(e1), b2 = e1.sub(o), b3 = o.sub(o1);
+            e = lanes(r, ee + q); e1 = lanes(r, ee + q + 1); o = lanes(r, eo + q); o1 = lanes(r, eo + q + 1);
+            FloatVector c0 = e.sub(e1), c1 = o.add(e1), c2 = e1.sub(o), c3 = o.sub(o1);
+            int at = out + p;
+            a0.sub(c0).intoArray(v, at);
+            a1.sub(c1).intoArray(v, at + stride);
+            a2.sub(c2).intoArray(v, at + 2 * stride);
+            a3.sub(c3).intoArray(v, at + 3 * stride);
+            b0.add(c0).intoArray(v, at + 4 * stride);
+            b1.add(c1).intoArray(v, at + 5 * stride);
+            b2.add(c2).intoArray(v, at + 6 * stride);
+            b3.add(c3).intoArray(v, at + 7 * stride);
+            c0.sub(b0).intoArray(v, at + 8 * stride);
+            c1.sub(b1).intoArray(v, at + 9 * stride);
+            c2.sub(b2).intoArray(v, at + 10 * stride);
+            c3.sub(b3).intoArray(v, at + 11 * stride);
+            e = lanes(r, oe + q); e1 = lanes(r, oe + q + 1); o = lanes(r, oo + q); o1 = lanes(r, oo + q + 1);
+            b0.sub(e.sub(e1)).intoArray(v, at + 12 * stride);
+            b1.sub(o.add(e1)).intoArray(v, at + 13 * stride);
+            b2.sub(e1.sub(o)).intoArray(v, at + 14 * stride);
+            b3.sub(o.sub(o1)).intoArray(v, at + 15 * stride);
+        }
+        super.winogradInput(r, plane, span, v, out, stride, p, to);
+    }
+
+    @Override
+    void winogradOutput(float[] m, int at, int stride, int n, float b, float[] q, int from, int to) {
+        int t = from;
+        for (int up = from + S.loopBound(to - from); t < up; t += L) {
+            // the same sums in the same order as the scalar twin, L tiles at a time
+            int a = at + t;
+            FloatVector s00 = lanes(m, a).add(lanes(m, a + 4 * stride)).add(lanes(m, a + 8 * stride));
+            FloatVector s01 = lanes(m, a + stride).add(lanes(m, a + 5 * stride)).add(lanes(m, a + 9 * stride));
+            FloatVector s02 = lanes(m, a + 2 * stride).add(lanes(m, a + 6 * stride)).add(lanes(m, a + 10 * stride));
+            FloatVector s03 = lanes(m, a + 3 * stride).add(lanes(m, a + 7 * stride)).add(lanes(m, a + 11 * stride));
+            FloatVector s10 = lanes(m, a + 4 * stride).sub(lanes(m, a + 8 * stride)).sub(lanes(m, a + 12 * stride));
+            FloatVector s11 = lanes(m, a + 5 * stride).sub(lanes(m, a + 9 * stride)).sub(lanes(m, a + 13 * stride));
+            FloatVector s12 = lanes(m, a + 6 * stride).sub(lanes(m, a + 10 * stride)).sub(lanes(m, a + 14 * stride));
+            FloatVector s13 = lanes(m, a + 7 * stride).sub(lanes(m, a + 11 * stride)).sub(lanes(m, a + 15 * stride));
+            s00.add(s01).add(s02).add(b).intoArray(q, t);
+            s01.sub(s02).sub(s03).add(b).intoArray(q, n + t);
+            s10.add(s11).add(s12).add(b).intoArray(q, 2 * n + t);
+            s11.sub(s12).sub(s13).add(b).intoArray(q, 3 * n + t);
+        }
+        super.winogradOutput(m, at, stride, n, b, q, t, to);
+    }
+
+    @Override
+    void unzip(float[] x, int src, float[] dst, int even, int odd, int n) {
+        int c = 0;
+        if (T8) {
+            for (int up = S.loopBound(n); c < up; c += L) {
+                evens(x, src + 2 * c).intoArray(dst, even + c);
+                odds(x, src + 2 * c).intoArray(dst, odd + c);
+            }
+        }
+        super.unzip(x, src + 2 * c, dst, even + c, odd + c, n - c);
+    }
+
+    @Override
+    void zip(float[] a, int ai, float[] b, int bi, float[] y, int at, int n) {
+        int t = 0;
+        if (T8) {
+            for (int up = S.loopBound(n); t < up; t += L) {
+                FloatVector va = lanes(a, ai + t), vb = lanes(b, bi + t);
+                va.rearrange(LOW_PAIRS).blend(vb.rearrange(LOW_PAIRS), ODD1).intoArray(y, at + 2 * t);
+                va.rearrange(HIGH_PAIRS).blend(vb.rearrange(HIGH_PAIRS), ODD1).intoArray(y, at + 2 * t + L);
+            }
+        }
+        super.zip(a, ai + t, b, bi + t, y, at + 2 * t, n - t);
+    }
+
+    private static FloatVector lanes(float[] a, int i) {
+        return FloatVector.fromArray(S, a, i);
+    }
 
     @Override
     void add(float[] a, float[] b, float[] o, int from, int to) {

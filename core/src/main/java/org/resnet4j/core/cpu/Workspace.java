@@ -21,6 +21,10 @@ final class Workspace {
     private float[] dyChannelsLast = new float[0];
     private float[] splitK = new float[0];
     private int[] pixels = new int[0];
+    private float[] winogradU = new float[0];
+    private float[] winogradV = new float[0];
+    private float[] winogradM = new float[0];
+    private float[] winogradRows = new float[0];
 
     static Workspace get() {
         return LOCAL.get();
@@ -79,6 +83,30 @@ final class Workspace {
     int[] pixels(int n) {
         if (pixels.length < n) pixels = new int[n];
         return pixels;
+    }
+
+    /** Winograd's transformed weights U (cOut, 16, cIn), before they are packed. */
+    float[] winogradU(int floats) {
+        if (winogradU.length < floats) winogradU = new float[floats];
+        return winogradU;
+    }
+
+    /** One Winograd task's transformed input V (16, cIn, tiles). */
+    float[] winogradV(int floats) {
+        if (winogradV.length < floats) winogradV = new float[floats];
+        return winogradV;
+    }
+
+    /** One Winograd task's products M (16, cOut, tiles). */
+    float[] winogradM(int floats) {
+        if (winogradM.length < floats) winogradM = new float[floats];
+        return winogradM;
+    }
+
+    /** Rows of one Winograd tile row: split input rows, or the output rows before they are interleaved. */
+    float[] winogradRows(int floats) {
+        if (winogradRows.length < floats) winogradRows = new float[floats];
+        return winogradRows;
     }
 
     float[] col(int floats) {
