@@ -60,6 +60,19 @@ class WinogradTest {
         }
     }
 
+    /** The scalar kernels (4 x 8 micro-kernel, so another packed layout of V) give the same convolution. */
+    @ParameterizedTest
+    @MethodSource("geometries")
+    void scalarKernelsToo(ConvGeometry g) {
+        float[] x = Ref.random(45, g.n() * g.cIn() * g.h() * g.w());
+        float[] w = Ref.random(46, g.cOut() * g.cIn() * 9);
+        float[] bias = Ref.random(47, g.cOut());
+        float[] y = new float[g.n() * g.cOut() * g.outH() * g.outW()];
+        java.util.Arrays.fill(y, Float.NaN);
+        Winograd.forward(new Kernels(), x, w, bias, g, y);
+        Ref.assertClose(y, ConvRef.forward(x, w, bias, g), 1e-5, "scalar winograd " + g);
+    }
+
     /** The im2col path stays correct on the shapes Winograd takes over (the backend no longer runs it there). */
     @ParameterizedTest
     @MethodSource("geometries")
