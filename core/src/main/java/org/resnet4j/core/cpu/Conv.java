@@ -217,6 +217,10 @@ final class Conv {
 
     // dW: (cOut, cIn/g, kH, kW) += sum over images of dy_g * col^T, accumulating
     static void backwardWeight(Kernels kr, float[] dy, float[] x, ConvGeometry g, float[] dw) {
+        if (Winograd.chosenForWeightGradient(g)) {
+            Winograd.backwardWeight(kr, dy, x, g, dw);
+            return;
+        }
         if (channelsLastWeight(g)) {
             backwardWeightChannelsLast(kr, dy, x, g, dw);
             return;

@@ -483,6 +483,31 @@ class Kernels {
         }
     }
 
+    /**
+     * Winograd's output-gradient transform dM = A dY A^T at positions [from, to) (see
+     * Winograd.transformOutputGradient): r holds dY's rows split by column parity, planes e0, o0, e1, o1 of
+     * {@code plane} floats each, so dY = [[e0, o0], [e1, o1]] at p. First A dY = rows [y0, y0 + y1, y0 - y1,
+     * -y1], then (A dY) A^T = columns [r0, r0 + r1, r0 - r1, -r1]; dM[4i + j] goes to m[out + (4i + j) * stride + p].
+     */
+    void winogradOutputGradient(float[] r, int plane, float[] m, int out, int stride, int from, int to) {
+        for (int p = from; p < to; p++) {
+            float e0 = r[p], o0 = r[plane + p], e1 = r[2 * plane + p], o1 = r[3 * plane + p];
+            int at = out + p;
+            gradientRow(e0, o0, m, at, stride);
+            gradientRow(e0 + e1, o0 + o1, m, at + 4 * stride, stride);
+            gradientRow(e0 - e1, o0 - o1, m, at + 8 * stride, stride);
+            gradientRow(-e1, -o1, m, at + 12 * stride, stride);
+        }
+    }
+
+    /** One row (r0, r1) of A dY times A^T: [r0, r0 + r1, r0 - r1, -r1] at m[at + j * stride]. */
+    private static void gradientRow(float r0, float r1, float[] m, int at, int stride) {
+        m[at] = r0;
+        m[at + stride] = r0 + r1;
+        m[at + 2 * stride] = r0 - r1;
+        m[at + 3 * stride] = -r1;
+    }
+
     /** Splits 2n floats by parity: dst[even + c] = x[src + 2c], dst[odd + c] = x[src + 2c + 1] for c in [0, n). */
     void unzip(float[] x, int src, float[] dst, int even, int odd, int n) {
         for (int c = 0; c < n; c++) {

@@ -801,6 +801,29 @@ final class VectorKernels extends Kernels {
     }
 
     @Override
+    void winogradOutputGradient(float[] r, int plane, float[] m, int out, int stride, int from, int to) {
+        int p = from;
+        for (int up = from + S.loopBound(to - from); p < up; p += L) {
+            // the same sums as the scalar twin, L positions at a time
+            FloatVector e0 = lanes(r, p), o0 = lanes(r, plane + p), e1 = lanes(r, 2 * plane + p), o1 = lanes(r, 3 * plane + p);
+            int at = out + p;
+            gradientRow(e0, o0, m, at, stride);
+            gradientRow(e0.add(e1), o0.add(o1), m, at + 4 * stride, stride);
+            gradientRow(e0.sub(e1), o0.sub(o1), m, at + 8 * stride, stride);
+            gradientRow(e1.neg(), o1.neg(), m, at + 12 * stride, stride);
+        }
+        super.winogradOutputGradient(r, plane, m, out, stride, p, to);
+    }
+
+    /** One row (r0, r1) of A dY times A^T: [r0, r0 + r1, r0 - r1, -r1] at m[at + j * stride]. */
+    private static void gradientRow(FloatVector r0, FloatVector r1, float[] m, int at, int stride) {
+        r0.intoArray(m, at);
+        r0.add(r1).intoArray(m, at + stride);
+        r0.sub(r1).intoArray(m, at + 2 * stride);
+        r1.neg().intoArray(m, at + 3 * stride);
+    }
+
+    @Override
     void unzip(float[] x, int src, float[] dst, int even, int odd, int n) {
         int c = 0;
         if (T8) {

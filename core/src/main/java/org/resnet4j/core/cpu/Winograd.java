@@ -73,6 +73,25 @@ final class Winograd {
         };
     }
 
+    /** Whether Conv runs this convolution's weight gradient here. */
+    static boolean chosenForWeightGradient(ConvGeometry g) {
+        return switch (mode) {
+            case "always" -> applies(g);
+            case "never" -> false;
+            default -> applies(g) && paysForWeightGradient(g);
+        };
+    }
+
+    /**
+     * Measured as {@link #pays} (weight gradients against the im2col or channels-last path, 21 alternations):
+     * 64->64 56x56 N=8 1.34, 128->128 28x28 N=8 1.49-1.51, 64->64 32x32 N=32 1.33; not taken: 64->64 28x28 1.03,
+     * 128->128 14x14 0.94, 256->256 14x14 0.92-0.98, 64->64 8x8 N=128 0.73-0.77. Its products sum over the tiles
+     * (depth {@link #GRADIENT_TILES}) into one dU per part, which with more channels is too large to stay in cache.
+     */
+    static boolean paysForWeightGradient(ConvGeometry g) {
+        return Math.min(g.cIn(), g.cOut()) >= 64 && Math.max(g.cIn(), g.cOut()) <= 128 && g.outW() >= 28;
+    }
+
     /**
      * Where it is faster than im2col on the 2-core AVX2 machine (forward, both paths alternating 21 times in
      * one JVM, median speed ratios): at least 64 channels both sides, at least 14 output columns
@@ -111,6 +130,124 @@ final class Winograd {
             }
             transformOutput(kr, m, bias, g, tl, row0, row1, cols, mStride, y);
         });
+    }
+
+    /**
+     * Positions per chunk of the weight gradient: the depth of its products (512 measured faster than 128, 1024
+     * and 2048 on ResNet-50's 64- and 128-channel layers).
+     */
+    static final int GRADIENT_TILES = Integer.getInteger("resnet4j.winograd.gradientTiles", 512);
+
+    /** At most this many floats of partial sums dU in {@link #backwardWeight} (16 MiB), as GemmDriver.runSplitK. */
+    static final long MAX_PARTIALS = 4L << 20;
+
+    /**
+     * dW (cOut, cIn, 3, 3) += the weight gradient, by the same transforms. With M = sum over ci of U ⊙ V per tile
+     * and y = A^T M A: dM = A dy A^T for each tile's 2x2 block of dy, dU = sum over tiles of dM ⊙ V, and
+     * dW = G^T dU G. The sum over tiles is, per ξ, one product with the tiles as its depth:
+     * <pre>
+     *   dU[ξ] (cOut, cIn) += dM[ξ] (cOut, tiles) * V[ξ]^T (tiles, cIn)
+     * </pre>
+     * The batch's tile rows are cut into parts fixed by the shape alone; each part sums its tiles in order into
+     * its own dU, and the parts are added in order: bit-identical for any thread count.
+     */
+    static void backwardWeight(Kernels kr, float[] dy, float[] x, ConvGeometry g, float[] dw) {
+        final int cIn = g.cIn(), cOut = g.cOut(), du = 16 * cOut * cIn;
+        final Tiling tl = new Tiling(g);
+        final int rowsPerChunk = Math.max(1, GRADIENT_TILES / tl.span);
+        final int chunks = (tl.allRows + rowsPerChunk - 1) / rowsPerChunk;
+        final int parts = (int) Math.min(chunks, Math.max(2, Math.min(16, MAX_PARTIALS / du)));
+        float[] partial = Workspace.get().splitK(parts * du);
+        Parallel.forEach(parts, part -> {
+            int c0 = (int) ((long) chunks * part / parts), c1 = (int) ((long) chunks * (part + 1) / parts);
+            for (int chunk = c0; chunk < c1; chunk++) {
+                int row0 = chunk * rowsPerChunk, row1 = Math.min(tl.allRows, row0 + rowsPerChunk);
+                int used = (row1 - row0) * tl.span, cols = GemmDriver.roundUp(used, kr.nr());
+                int vStride = cIn * cols + 16, mStride = cOut * cols + 16;
+                Workspace ws = Workspace.get();
+                float[] v = ws.winogradV(16 * vStride), m = ws.winogradM(16 * mStride);
+                transformInput(kr, x, g, tl, row0, row1, v, cols, vStride);
+                transformOutputGradient(kr, dy, g, tl, row0, row1, m, cols, mStride);
+                for (int xi = 0; xi < 16; xi++) {
+                    // dU[ξ] (cOut, cIn) += dM[ξ] (cOut, used) * V[ξ]^T (used, cIn); the depth is the positions used
+                    // (the spare ones have dM = 0, and V's columns past `used` are not read)
+                    GemmDriver.block(kr, 0, cOut, 0, cIn, used, 1f, GemmDriver.matrixA(kr, m, xi * mStride, cols, false),
+                            GemmDriver.matrixB(kr, v, xi * vStride, cols, true), chunk == c0 ? 0f : 1f,
+                            partial, part * du + xi * cOut * cIn, cIn);
+                }
+            }
+        });
+        // the parts' sums, added in part order into part 0's
+        Parallel.forEach(16, xi -> {
+            int block = xi * cOut * cIn;
+            for (int part = 1; part < parts; part++) kr.accumulate(partial, part * du + block, partial, block, cOut * cIn);
+        });
+        Parallel.forEach(cOut, co -> {
+            float[] sum = new float[16];
+            for (int ci = 0; ci < cIn; ci++) {
+                for (int xi = 0; xi < 16; xi++) sum[xi] = partial[(xi * cOut + co) * cIn + ci];
+                addWeightGradient(sum, dw, (co * cIn + ci) * 9);
+            }
+        });
+    }
+
+    /**
+     * dw[off .. off+9) += G^T dU G for one (co, ci): the transpose of {@link #transformWeight}, with
+     * G^T = [[1, 1/2, 1/2, 0], [0, 1/2, -1/2, 0], [0, 1/2, 1/2, 1]].
+     */
+    static void addWeightGradient(float[] du, float[] dw, int off) {
+        float[] t = new float[12]; // t (3x4) = G^T dU
+        for (int c = 0; c < 4; c++) {
+            float u0 = du[c], u1 = du[4 + c], u2 = du[8 + c], u3 = du[12 + c];
+            t[c] = u0 + 0.5f * (u1 + u2);
+            t[4 + c] = 0.5f * (u1 - u2);
+            t[8 + c] = 0.5f * (u1 + u2) + u3;
+        }
+        for (int r = 0; r < 3; r++) { // dw (3x3) += t G
+            float t0 = t[4 * r], t1 = t[4 * r + 1], t2 = t[4 * r + 2], t3 = t[4 * r + 3];
+            dw[off + 3 * r] += t0 + 0.5f * (t1 + t2);
+            dw[off + 3 * r + 1] += 0.5f * (t1 - t2);
+            dw[off + 3 * r + 2] += 0.5f * (t1 + t2) + t3;
+        }
+    }
+
+    /**
+     * dM[ξ][co][p] = (A dY A^T)[ξ] for the tiles of rows [row0, row1), positions as in {@link #transformInput}, where
+     * dY is the tile's 2x2 block of dy (zeros past the image's last row or column, and at each row's spare
+     * position) and A = [[1, 0], [1, 1], [1, -1], [0, -1]]. Each tile row's two rows of dy are split into even and
+     * odd columns first (four planes, span floats a row), so the transform is element-wise over positions
+     * (Kernels.winogradOutputGradient).
+     */
+    static void transformOutputGradient(Kernels kr, float[] dy, ConvGeometry g, Tiling tl, int row0, int row1, float[] m,
+                                        int cols, int stride) {
+        final int cOut = g.cOut(), oh = g.outH(), ow = g.outW(), ohw = oh * ow, span = tl.span, used = (row1 - row0) * span;
+        final float[] split = Workspace.get().winogradRows(4 * used);
+        final int whole = ow / 2;
+        for (int co = 0; co < cOut; co++) {
+            for (int row = row0; row < row1; row++) {
+                int image = row / tl.rows, oy = 2 * (row % tl.rows), p = (row - row0) * span;
+                for (int a = 0; a < 2; a++) {
+                    int e = 2 * a * used + p, o = e + used; // planes e0, o0, e1, o1
+                    if (oy + a >= oh) {
+                        java.util.Arrays.fill(split, e, e + span, 0f);
+                        java.util.Arrays.fill(split, o, o + span, 0f);
+                        continue;
+                    }
+                    int at = (image * cOut + co) * ohw + (oy + a) * ow;
+                    kr.unzip(dy, at, split, e, o, whole);
+                    // an odd width leaves a last tile with one column; then the spare position
+                    int c = whole;
+                    if (2 * whole < ow) {
+                        split[e + c] = dy[at + 2 * whole];
+                        split[o + c] = 0f;
+                        c++;
+                    }
+                    java.util.Arrays.fill(split, e + c, e + span, 0f);
+                    java.util.Arrays.fill(split, o + c, o + span, 0f);
+                }
+            }
+            kr.winogradOutputGradient(split, used, m, co * cols, stride, 0, used);
+        }
     }
 
     /**

@@ -60,6 +60,26 @@ class WinogradTest {
         }
     }
 
+    static Stream<ConvGeometry> weightGradientGeometries() {
+        // and one with more chunks of GRADIENT_TILES positions than parts, so that parts sum several chunks
+        return Stream.concat(geometries(), Stream.of(new ConvGeometry(64, 4, 32, 32, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1)));
+    }
+
+    @ParameterizedTest
+    @MethodSource("weightGradientGeometries")
+    void weightGradientMatchesDirectConvolution(ConvGeometry g) {
+        float[] x = Ref.random(48, g.n() * g.cIn() * g.h() * g.w());
+        float[] dy = Ref.random(49, g.n() * g.cOut() * g.outH() * g.outW());
+        float[] dw0 = Ref.random(50, g.cOut() * g.cIn() * 9);
+        for (Kernels kr : new Kernels[] {KR, new Kernels()}) {
+            float[] dw = dw0.clone(); // accumulates
+            Winograd.backwardWeight(kr, dy, x, g, dw);
+            double[] expected = ConvRef.backwardWeight(dy, x, g);
+            for (int i = 0; i < expected.length; i++) expected[i] += dw0[i];
+            Ref.assertClose(dw, expected, 1e-5, "winograd weight gradient (" + kr.describe() + ") " + g);
+        }
+    }
+
     /** The scalar kernels (4 x 8 micro-kernel, so another packed layout of V) give the same convolution. */
     @ParameterizedTest
     @MethodSource("geometries")
@@ -84,7 +104,7 @@ class WinogradTest {
         Ref.assertClose(y, ConvRef.forward(x, w, null, g), 1e-5, "im2col " + g);
     }
 
-    /** Every ConvTest geometry through the backend with Winograd taken wherever it applies, and never. */
+    /** Every ConvTest geometry through the backend with Winograd taken wherever it applies, and never: all three passes. */
     @ParameterizedTest
     @MethodSource("org.resnet4j.core.cpu.ConvTest#geometries")
     void backendForwardAndInputGradientAreRightWithEitherPath(ConvGeometry g) {
@@ -100,8 +120,11 @@ class WinogradTest {
             Tensor tw = CPU.fromFloats(w, g.weightShape());
             CPU.conv2dForward(CPU.fromFloats(x, g.inputShape()), tw, CPU.fromFloats(bias, g.cOut()), g, y);
             CPU.conv2dBackwardInput(CPU.fromFloats(dy, g.outputShape()), tw, g, dx);
+            Tensor dw = CPU.zeros(g.weightShape());
+            CPU.conv2dBackwardWeight(CPU.fromFloats(dy, g.outputShape()), CPU.fromFloats(x, g.inputShape()), g, dw);
             Ref.assertClose(y.toFloats(), ConvRef.forward(x, w, bias, g), 1e-5, mode + " forward " + g);
             Ref.assertClose(dx.toFloats(), ConvRef.backwardInput(dy, w, g), 1e-5, mode + " input gradient " + g);
+            Ref.assertClose(dw.toFloats(), ConvRef.backwardWeight(dy, x, g), 1e-5, mode + " weight gradient " + g);
         }
     }
 
@@ -115,11 +138,17 @@ class WinogradTest {
         assertThat(Winograd.pays(new ConvGeometry(8, 512, 7, 7, 512, 3, 3, 1, 1, 1, 1, 1, 1, 1))).isFalse();
         assertThat(Winograd.pays(new ConvGeometry(128, 64, 8, 8, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1))).isFalse();
         assertThat(Winograd.pays(new ConvGeometry(128, 16, 32, 32, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1))).isFalse();
+        assertThat(Winograd.paysForWeightGradient(new ConvGeometry(8, 64, 56, 56, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1))).isTrue();
+        assertThat(Winograd.paysForWeightGradient(new ConvGeometry(8, 128, 28, 28, 128, 3, 3, 1, 1, 1, 1, 1, 1, 1))).isTrue();
+        assertThat(Winograd.paysForWeightGradient(new ConvGeometry(8, 256, 14, 14, 256, 3, 3, 1, 1, 1, 1, 1, 1, 1))).isFalse();
+        assertThat(Winograd.paysForWeightGradient(new ConvGeometry(128, 64, 8, 8, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1))).isFalse();
         Winograd.setMode("auto");
         assertThat(Winograd.chosen(new ConvGeometry(8, 64, 56, 56, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1))).isTrue();
+        assertThat(Winograd.chosenForWeightGradient(new ConvGeometry(8, 64, 56, 56, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1))).isTrue();
         assertThat(Winograd.chosen(new ConvGeometry(8, 64, 56, 56, 64, 3, 3, 2, 2, 1, 1, 1, 1, 1))).isFalse();
         Winograd.setMode("never");
         assertThat(Winograd.chosen(new ConvGeometry(8, 64, 56, 56, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1))).isFalse();
+        assertThat(Winograd.chosenForWeightGradient(new ConvGeometry(8, 64, 56, 56, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1))).isFalse();
         Winograd.setMode("always");
         assertThat(Winograd.chosen(new ConvGeometry(1, 3, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1))).isTrue();
     }
@@ -158,12 +187,15 @@ class WinogradTest {
         ConvGeometry g = new ConvGeometry(12, 16, 10, 10, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1);
         float[] x = Ref.random(39, g.n() * g.cIn() * g.h() * g.w());
         float[] w = Ref.random(40, g.cOut() * g.cIn() * 9);
-        float[][] y = new float[2][g.n() * g.cOut() * g.outH() * g.outW()];
+        float[] dy = Ref.random(51, g.n() * g.cOut() * g.outH() * g.outW());
+        float[][] y = new float[2][g.n() * g.cOut() * g.outH() * g.outW()], dw = new float[2][w.length];
         for (int t = 1; t <= 2; t++) {
             Parallel.setThreads(t);
             Winograd.forward(KR, x, w, null, g, y[t - 1]);
+            Winograd.backwardWeight(KR, dy, x, g, dw[t - 1]);
         }
         assertThat(y[1]).isEqualTo(y[0]);
+        assertThat(dw[1]).isEqualTo(dw[0]);
     }
 
     @Test
