@@ -15,7 +15,11 @@ import java.util.function.IntConsumer;
  * bit-identical for any thread count.
  */
 public final class Parallel {
-    private static volatile int threads = initialThreads();
+    /**
+     * 0 until first asked for: a malformed -Dresnet4j.threads is then an IllegalArgumentException from the call
+     * that needs it (which the command line reports in one line), not a failed class initialization.
+     */
+    private static volatile int threads;
     private static ExecutorService pool;
 
     private Parallel() {}
@@ -33,13 +37,15 @@ public final class Parallel {
     }
 
     public static int threads() {
-        return threads;
+        int t = threads;
+        if (t == 0) threads = t = initialThreads();
+        return t;
     }
 
     /** Changes the number of threads used from now on (tests use it to prove thread-count independence). */
     public static synchronized void setThreads(int n) {
         if (n < 1) throw new IllegalArgumentException("thread count must be >= 1, got " + n);
-        if (n != threads && pool != null) {
+        if (n != threads() && pool != null) {
             pool.shutdown();
             pool = null;
         }
@@ -49,7 +55,7 @@ public final class Parallel {
     private static synchronized ExecutorService pool() {
         if (pool == null) {
             AtomicInteger id = new AtomicInteger();
-            pool = Executors.newFixedThreadPool(threads, r -> {
+            pool = Executors.newFixedThreadPool(threads(), r -> {
                 Thread t = new Thread(r, "resnet4j-cpu-" + id.incrementAndGet());
                 t.setDaemon(true);
                 return t;
@@ -60,7 +66,7 @@ public final class Parallel {
 
     /** Runs body(i) for i in [0, tasks), spread over the pool; returns when all are done. */
     public static void forEach(int tasks, IntConsumer body) {
-        int t = Math.min(threads, tasks);
+        int t = Math.min(threads(), tasks);
         if (t <= 1 || Thread.currentThread().getName().startsWith("resnet4j-cpu-")) {
             for (int i = 0; i < tasks; i++) body.accept(i);
             return;

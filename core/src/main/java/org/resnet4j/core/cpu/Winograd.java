@@ -48,25 +48,37 @@ final class Winograd {
                 && g.outH() > 0 && g.outW() > 0;
     }
 
-    /** -Dresnet4j.conv.winograd: auto (where it pays, {@link #pays}), always (wherever it applies) or never. */
-    private static volatile String mode = mode(System.getProperty("resnet4j.conv.winograd", "auto"));
+    /**
+     * -Dresnet4j.conv.winograd: auto (where it pays, {@link #pays}), always (wherever it applies) or never. Null
+     * until first read, so that a malformed value is an IllegalArgumentException from the convolution that reads
+     * it (one line on the command line), not a failed class initialization.
+     */
+    private static volatile String mode;
 
     static String mode(String value) {
         String v = value.trim().toLowerCase(java.util.Locale.ROOT);
         if (v.equals("auto") || v.equals("always") || v.equals("never")) return v;
-        throw new IllegalArgumentException("-Dresnet4j.conv.winograd must be auto, always or never, got '" + value + "'");
+        throw new IllegalArgumentException("-Dresnet4j.conv.winograd must be auto, always or never, got '" + value
+                + "'; leave it out for auto");
     }
 
-    /** Sets the mode from now on (tests and benchmarks compare the two paths with it); returns the one before. */
-    static String setMode(String value) {
-        String before = mode;
-        mode = mode(value);
-        return before;
+    private static String mode() {
+        String m = mode;
+        if (m == null) mode = m = mode(System.getProperty("resnet4j.conv.winograd", "auto"));
+        return m;
+    }
+
+    /**
+     * Sets the mode from now on (tests and benchmarks compare the paths with it), or with null reads the system
+     * property again at the next convolution.
+     */
+    static void setMode(String value) {
+        mode = value == null ? null : mode(value);
     }
 
     /** Whether Conv runs this convolution (forward, or a stride-1 input gradient) here. */
     static boolean chosen(ConvGeometry g) {
-        return switch (mode) {
+        return switch (mode()) {
             case "always" -> applies(g);
             case "never" -> false;
             default -> applies(g) && pays(g);
@@ -75,7 +87,7 @@ final class Winograd {
 
     /** Whether Conv runs this convolution's weight gradient here. */
     static boolean chosenForWeightGradient(ConvGeometry g) {
-        return switch (mode) {
+        return switch (mode()) {
             case "always" -> applies(g);
             case "never" -> false;
             default -> applies(g) && paysForWeightGradient(g);

@@ -209,6 +209,24 @@ class WinogradTest {
     }
 
     @Test
+    void aMisspelledPropertyFailsTheConvolutionThatReadsItWithTheChoices() {
+        ConvGeometry g = new ConvGeometry(1, 64, 16, 16, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        try {
+            System.setProperty("resnet4j.conv.winograd", "sometimes");
+            Winograd.setMode(null);
+            assertThatThrownBy(() -> Winograd.chosen(g)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("auto, always or never").hasMessageContaining("'sometimes'");
+            System.setProperty("resnet4j.conv.winograd", "NEVER");
+            Winograd.setMode(null);
+            assertThat(Winograd.chosen(g)).isFalse();
+        } finally {
+            System.clearProperty("resnet4j.conv.winograd");
+            Winograd.setMode(null);
+        }
+        assertThat(Winograd.chosen(g)).isTrue(); // auto
+    }
+
+    @Test
     void aMisspelledModeIsRefusedWithTheChoices() {
         assertThat(Winograd.mode(" Never ")).isEqualTo("never");
         assertThatThrownBy(() -> Winograd.setMode("fast")).hasMessageContaining("'fast'");
