@@ -158,6 +158,8 @@ def conv_cases():
         ("conv_kernel3x1", 1, 5, 9, 7, 7, 3, 1, 1, 1, 1, 0, 1, 1, 1, False),
         ("conv_kernel5x3_mixed", 3, 4, 11, 9, 6, 5, 3, 2, 1, 2, 1, 1, 2, 2, True),
         ("conv_nonsquare_input", 3, 3, 5, 11, 5, 3, 3, 1, 2, 1, 0, 1, 1, 1, True),
+        # large enough that the CPU backend's default runs all three passes by Winograd F(2x2, 3x3)
+        c("conv_winograd_64ch_28", 1, 64, 28, 28, 64, 3, 1, 1, 1, 1, True),
     ]
 
 

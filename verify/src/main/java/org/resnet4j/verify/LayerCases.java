@@ -81,6 +81,8 @@ public final class LayerCases {
         c.add(new ConvCase("conv_kernel3x1", 1, 5, 9, 7, 7, 3, 1, 1, 1, 1, 0, 1, 1, 1, false));
         c.add(new ConvCase("conv_kernel5x3_mixed", 3, 4, 11, 9, 6, 5, 3, 2, 1, 2, 1, 1, 2, 2, true));
         c.add(new ConvCase("conv_nonsquare_input", 3, 3, 5, 11, 5, 3, 3, 1, 2, 1, 0, 1, 1, 1, true));
+        // large enough that the CPU backend's default runs all three passes by Winograd F(2x2, 3x3)
+        c.add(conv("conv_winograd_64ch_28", 1, 64, 28, 28, 64, 3, 1, 1, 1, 1, true));
         return c;
     }
 
