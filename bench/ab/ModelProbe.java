@@ -1,0 +1,66 @@
+package org.resnet4j.bench.ab;
+
+import org.resnet4j.core.Tensor;
+import org.resnet4j.core.cpu.CpuBackend;
+import org.resnet4j.ops.Module;
+import org.resnet4j.ops.models.ModelZoo;
+import org.resnet4j.ops.nn.CrossEntropyLoss;
+import org.resnet4j.ops.optim.SGD;
+
+/**
+ * One build's side of bench/two_builds.sh: compiled against that build's classes and loaded with them in a
+ * class loader of its own, so that two builds run in one JVM. Not part of the bench jar (see TwoBuilds).
+ * A case is "MODEL,BATCH,SIDE,infer|train", e.g. "resnet50,8,224,infer".
+ */
+public final class ModelProbe {
+    private static Module net;
+    private static SGD sgd;
+    private static Tensor x, labels;
+    private static boolean train;
+    private static final CrossEntropyLoss LOSS = new CrossEntropyLoss();
+    private static double last;
+
+    private ModelProbe() {}
+
+    public static void setup(String spec) {
+        String[] p = spec.split(",");
+        if (p.length != 4 || !(p[3].equals("infer") || p[3].equals("train"))) {
+            throw new IllegalArgumentException("a case is MODEL,BATCH,SIDE,infer|train (e.g. resnet50,8,224,infer), got '" + spec + "'");
+        }
+        int batch = Integer.parseInt(p[1]), side = Integer.parseInt(p[2]);
+        train = p[3].equals("train");
+        CpuBackend cpu = CpuBackend.get();
+        net = ModelZoo.create(p[0]);
+        sgd = new SGD(net.namedParameters(), 0.01, 0.9, 0, 5e-4, false);
+        java.util.SplittableRandom r = new java.util.SplittableRandom(1);
+        float[] xs = new float[batch * 3 * side * side];
+        for (int i = 0; i < xs.length; i++) xs[i] = (float) (r.nextDouble() - 0.5);
+        x = cpu.fromFloats(xs, batch, 3, side, side);
+        float[] y = new float[batch];
+        for (int i = 0; i < batch; i++) y[i] = i % 10;
+        labels = cpu.fromFloats(y, batch);
+    }
+
+    /** Milliseconds per step, averaged over reps steps. */
+    public static double run(int reps) {
+        long t0 = System.nanoTime();
+        for (int i = 0; i < reps; i++) {
+            if (train) {
+                net.train();
+                sgd.zeroGrad();
+                last = LOSS.forward(net.forward(x), labels);
+                net.backward(LOSS.backward());
+                sgd.step();
+            } else {
+                net.eval();
+                last = net.forward(x).toFloats()[0];
+            }
+        }
+        return (System.nanoTime() - t0) / 1e6 / reps;
+    }
+
+    /** The last loss (training) or first logit (inference): equal when the two builds compute the same bits. */
+    public static double checksum() {
+        return last;
+    }
+}
