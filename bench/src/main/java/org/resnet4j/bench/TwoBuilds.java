@@ -17,6 +17,16 @@ public final class TwoBuilds {
     private TwoBuilds() {}
 
     public static void main(String[] args) throws Exception {
+        try {
+            compare(args);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            // a bad case, or a build that fails on it: its own message, not the reflection's
+            System.err.println("two_builds: " + e.getCause());
+            System.exit(1);
+        }
+    }
+
+    private static void compare(String[] args) throws Exception {
         if (args.length < 4) {
             System.err.println("usage: TwoBuilds BASE_CLASSPATH NEW_CLASSPATH PAIRS CASE...  (see bench/two_builds.sh)");
             System.exit(2);

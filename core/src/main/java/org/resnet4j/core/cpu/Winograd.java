@@ -85,10 +85,13 @@ final class Winograd {
         };
     }
 
-    /** Whether Conv runs this convolution's weight gradient here. */
+    /**
+     * Whether Conv runs this convolution's weight gradient here. Even "always" leaves layers of more than 512 x 512
+     * channels to im2col: each part's dU would be over 16 MiB.
+     */
     static boolean chosenForWeightGradient(ConvGeometry g) {
         return switch (mode()) {
-            case "always" -> applies(g);
+            case "always" -> applies(g) && 16L * g.cIn() * g.cOut() <= MAX_PARTIALS;
             case "never" -> false;
             default -> applies(g) && paysForWeightGradient(g);
         };

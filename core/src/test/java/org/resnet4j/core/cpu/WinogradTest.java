@@ -150,6 +150,8 @@ class WinogradTest {
         assertThat(Winograd.chosen(new ConvGeometry(8, 64, 56, 56, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1))).isFalse();
         assertThat(Winograd.chosenForWeightGradient(new ConvGeometry(8, 64, 56, 56, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1))).isFalse();
         Winograd.setMode("always");
+        assertThat(Winograd.chosenForWeightGradient(new ConvGeometry(1, 512, 4, 4, 512, 3, 3, 1, 1, 1, 1, 1, 1, 1))).isTrue();
+        assertThat(Winograd.chosenForWeightGradient(new ConvGeometry(1, 1024, 4, 4, 512, 3, 3, 1, 1, 1, 1, 1, 1, 1))).isFalse();
         assertThat(Winograd.chosen(new ConvGeometry(1, 3, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1))).isTrue();
     }
 
