@@ -285,8 +285,12 @@ final class VectorKernels extends Kernels {
 
     @Override
     void packB(float[] b, int off, int ldb, boolean trans, int p0, int kc, int j0, int nc, MemorySegment dst) {
-        if (!trans || !T8) {
-            super.packB(b, off, ldb, trans, p0, kc, j0, nc, dst);
+        if (!trans) {
+            packBRows(b, off, ldb, p0, kc, j0, nc, dst);
+            return;
+        }
+        if (!T8) {
+            super.packB(b, off, ldb, true, p0, kc, j0, nc, dst);
             return;
         }
         // B stored (n, k): NR rows of B, each contiguous in p, transposed into one panel
@@ -310,6 +314,28 @@ final class VectorKernels extends Kernels {
                 }
             }
             MemorySegment.copy(st, 0, dst, F, (long) jr * kc * 4, NR * kc);
+        }
+    }
+
+    /**
+     * B stored (k, n): each panel row is NR consecutive floats of a row of B. A last narrow panel (the 1x1
+     * convolutions of 14x14 and 7x7 images leave 4 and 1 columns) takes masked loads, which leave the columns
+     * past the matrix zero, instead of element-by-element copies (5-6% of a ResNet-50 training step).
+     */
+    private void packBRows(float[] b, int off, int ldb, int p0, int kc, int j0, int nc, MemorySegment dst) {
+        for (int jr = 0; jr < nc; jr += NR) {
+            long panel = (long) jr * kc * 4;
+            int cols = Math.min(NR, nc - jr), src = off + p0 * ldb + j0 + jr;
+            if (cols == NR) {
+                for (int p = 0; p < kc; p++, src += ldb) copyRow(b, src, dst, panel + 4L * p * NR);
+                continue;
+            }
+            VectorMask<Float> low = S.indexInRange(0, cols), high = S.indexInRange(L, cols);
+            for (int p = 0; p < kc; p++, src += ldb) {
+                long d = panel + 4L * p * NR;
+                FloatVector.fromArray(S, b, src, low).intoMemorySegment(dst, d, NO);
+                FloatVector.fromArray(S, b, src + L, high).intoMemorySegment(dst, d + 4L * L, NO);
+            }
         }
     }
 
