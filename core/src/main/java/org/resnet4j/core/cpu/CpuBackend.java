@@ -476,7 +476,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void maxPool2dForward(Tensor x, PoolGeometry g, Tensor y) {
-        Pool.maxForward(data(x), g, data(y));
+        Pool.maxForward(K, data(x), g, data(y));
     }
 
     @Override

@@ -524,6 +524,27 @@ class Kernels {
         }
     }
 
+    // ------------------------------------------------------------------ max pooling
+
+    /**
+     * y[out + t] = the maximum of the window whose top-left is x[at + t*sw] (kH rows rowStep apart, kW columns
+     * dil apart, all inside the plane) for t in [0, n), as PyTorch picks it: the first maximum in scan order (so
+     * -0 before +0 stays -0), and the first NaN over everything.
+     */
+    void maxWindows(float[] x, int at, int sw, int kH, int kW, int rowStep, int dil, float[] y, int out, int n) {
+        for (int t = 0; t < n; t++) {
+            int s = at + t * sw;
+            float best = x[s];
+            for (int ky = 0; ky < kH; ky++) {
+                for (int kx = ky == 0 ? 1 : 0; kx < kW; kx++) {
+                    float v = x[s + ky * rowStep + kx * dil];
+                    if (v > best || (v != v && best == best)) best = v;
+                }
+            }
+            y[out + t] = best;
+        }
+    }
+
     // ------------------------------------------------------------------ element-wise on [from, to)
 
     void add(float[] a, float[] b, float[] o, int from, int to) {

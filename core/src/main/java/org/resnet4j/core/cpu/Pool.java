@@ -7,14 +7,24 @@ import org.resnet4j.core.PoolGeometry;
 final class Pool {
     private Pool() {}
 
-    static void maxForward(float[] x, PoolGeometry g, float[] y) {
-        int oh = g.outH(), ow = g.outW(), hw = g.h() * g.w();
+    static void maxForward(Kernels kr, float[] x, PoolGeometry g, float[] y) {
+        int oh = g.outH(), ow = g.outW(), hw = g.h() * g.w(), w = g.w(), sw = g.strideW();
+        // the columns whose windows lie inside the plane: ox * sw - padW >= 0 and its last column < w
+        int lo = Math.min(ow, (g.padW() + sw - 1) / sw);
+        int hi = Math.max(lo, Math.min(ow, Math.floorDiv(w - 1 - (g.kW() - 1) * g.dilationW() + g.padW(), sw) + 1));
         Parallel.forEach(g.n() * g.c(), plane -> {
             int in = plane * hw, out = plane * oh * ow;
             for (int oy = 0; oy < oh; oy++) {
-                for (int ox = 0; ox < ow; ox++) {
-                    y[out + oy * ow + ox] = x[in + argmax(x, in, g, oy, ox)];
+                int iy0 = oy * g.strideH() - g.padH(), row = out + oy * ow;
+                boolean rowsInside = iy0 >= 0 && iy0 + (g.kH() - 1) * g.dilationH() < g.h();
+                int from = rowsInside ? lo : ow, to = rowsInside ? hi : ow;
+                for (int ox = 0; ox < from; ox++) y[row + ox] = x[in + argmax(x, in, g, oy, ox)];
+                if (to > from) {
+                    // windows inside: the maxima only, lanes of outputs at a time (the backward finds the argmax again)
+                    kr.maxWindows(x, in + iy0 * w + from * sw - g.padW(), sw, g.kH(), g.kW(), g.dilationH() * w,
+                            g.dilationW(), y, row + from, to - from);
                 }
+                for (int ox = Math.max(from, to); ox < ow; ox++) y[row + ox] = x[in + argmax(x, in, g, oy, ox)];
             }
         });
     }

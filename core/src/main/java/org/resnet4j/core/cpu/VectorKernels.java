@@ -745,6 +745,29 @@ final class VectorKernels extends Kernels {
     }
 
     @Override
+    void maxWindows(float[] x, int at, int sw, int kH, int kW, int rowStep, int dil, float[] y, int out, int n) {
+        int t = 0;
+        if (T8 && (sw == 1 || sw == 2) && dil == 1) {
+            // the last read of a step: the window's last row and column, plus a vector (two at stride 2)
+            int reach = (kH - 1) * rowStep + kW - 1 + sw * L;
+            for (; t + L <= n && at + t * sw + reach <= x.length; t += L) {
+                int s = at + t * sw;
+                FloatVector best = row(x, s, sw);
+                for (int ky = 0; ky < kH; ky++) {
+                    for (int kx = ky == 0 ? 1 : 0; kx < kW; kx++) {
+                        FloatVector v = row(x, s + ky * rowStep + kx, sw);
+                        // the scalar twin's rule per lane: greater, or a first NaN
+                        best = best.blend(v, v.compare(VectorOperators.GT, best)
+                                .or(v.test(VectorOperators.IS_NAN).andNot(best.test(VectorOperators.IS_NAN))));
+                    }
+                }
+                best.intoArray(y, out + t);
+            }
+        }
+        super.maxWindows(x, at + t * sw, sw, kH, kW, rowStep, dil, y, out + t, n - t);
+    }
+
+    @Override
     void unzip(float[] x, int src, float[] dst, int even, int odd, int n) {
         int c = 0;
         if (T8) {

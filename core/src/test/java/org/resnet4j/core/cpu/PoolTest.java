@@ -58,11 +58,20 @@ class PoolTest {
     @Test
     void maxPoolTiesAndNaNFollowPyTorch() {
         for (PoolGeometry g : new PoolGeometry[] {PoolGeometry.max(2, 2, 12, 13, 3, 2, 1, false),
-            new PoolGeometry(1, 2, 11, 11, 3, 2, 1, 1, 1, 1, 2, 1, false, true, 0)}) {
+            new PoolGeometry(1, 2, 11, 11, 3, 2, 1, 1, 1, 1, 2, 1, false, true, 0),
+            // rows wide enough for the vector path (8 windows a step) and its scalar tail, at stride 2 and 1, a
+            // 2x2 kernel in ceil mode, and (18x18) a last vector whose stride-2 read would pass the array's end
+            PoolGeometry.max(2, 3, 40, 37, 3, 2, 1, false), PoolGeometry.max(1, 2, 20, 30, 3, 1, 1, false),
+            PoolGeometry.max(1, 2, 33, 34, 2, 2, 0, true), PoolGeometry.max(1, 2, 18, 18, 3, 2, 1, false)}) {
             int hw = g.h() * g.w(), oh = g.outH(), ow = g.outW();
             float[] x = new float[g.n() * g.c() * hw];
             java.util.Random r = new java.util.Random(83);
-            for (int i = 0; i < x.length; i++) x[i] = r.nextInt(12) == 0 ? Float.NaN : r.nextInt(3) - 1; // many ties, -1..1
+            // many ties (-1..1), and NaNs with distinct payloads, so that the first one must be the one kept
+            // (zeros of both signs: a -0 before a +0 in a window stays -0)
+            for (int i = 0; i < x.length; i++) {
+                int v = r.nextInt(3) - 1;
+                x[i] = r.nextInt(12) == 0 ? Float.intBitsToFloat(0x7fc00000 | i) : v == 0 && r.nextBoolean() ? -0f : v;
+            }
             x[5] = -0f; // a signed zero among zeros
             float[] dy = Ref.random(84, g.n() * g.c() * oh * ow);
             float[] y = new float[dy.length], dx = new float[x.length];
