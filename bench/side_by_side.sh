@@ -8,8 +8,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 # shellcheck source=../scripts/jdk.sh
 source scripts/jdk.sh
-resnet4j_find_jdk
-resnet4j_need_maven
+resnet4j_build_tools
 PY=/usr/bin/python3
 "$PY" -c 'import numpy, torch' 2>/dev/null || {
   echo "side_by_side needs numpy and PyTorch for $PY: apt-get install python3-numpy libopenblas0-pthread python3-torch" >&2

@@ -8,8 +8,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 # shellcheck source=../scripts/jdk.sh
 source scripts/jdk.sh
-resnet4j_find_jdk
-resnet4j_need_maven
+resnet4j_build_tools
 REV="${1:-HEAD}"
 PAIRS="${2:-11}"
 shift $(( $# < 2 ? $# : 2 ))

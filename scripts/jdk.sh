@@ -44,3 +44,7 @@ resnet4j_need_maven() {
   echo "resnet4j builds with Apache Maven (3.8 or newer), which is not on PATH: apt-get install maven" >&2
   return 1
 }
+# What a build script needs before it starts: a JDK 25 (exported) and Maven, each failing with how to get it.
+resnet4j_build_tools() {
+  resnet4j_find_jdk && resnet4j_need_maven
+}

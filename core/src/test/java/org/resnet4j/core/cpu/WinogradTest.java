@@ -200,14 +200,14 @@ class WinogradTest {
         assertThat(dw[1]).isEqualTo(dw[0]);
     }
 
-    @Test
-    void appliesOnlyTo3x3StrideOneUndilatedUngrouped() {
-        assertThat(Winograd.applies(new ConvGeometry(1, 4, 8, 8, 4, 3, 3, 2, 2, 1, 1, 1, 1, 1))).isFalse();
-        assertThat(Winograd.applies(new ConvGeometry(1, 4, 8, 8, 4, 3, 3, 1, 1, 2, 2, 2, 2, 1))).isFalse();
-        assertThat(Winograd.applies(new ConvGeometry(1, 4, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, 1, 2))).isFalse();
-        assertThat(Winograd.applies(new ConvGeometry(1, 4, 8, 8, 4, 1, 1, 1, 1, 0, 0, 1, 1, 1))).isFalse();
-        assertThat(Winograd.applies(new ConvGeometry(1, 4, 8, 8, 4, 5, 5, 1, 1, 2, 2, 1, 1, 1))).isFalse();
-        assertThat(Winograd.applies(new ConvGeometry(1, 4, 8, 8, 4, 3, 3, 1, 1, 3, 3, 1, 1, 1))).isFalse();
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({
+        // kernel, stride, padding, dilation, groups: each row breaks one condition
+        "3, 2, 1, 1, 1", "3, 1, 2, 2, 1", "3, 1, 1, 1, 2", "1, 1, 0, 1, 1", "5, 1, 2, 1, 1", "3, 1, 3, 1, 1"})
+    void appliesOnlyTo3x3StrideOneUndilatedUngroupedWithPaddingUpTo2(int k, int stride, int pad, int dilation, int groups) {
+        ConvGeometry g = new ConvGeometry(1, 4, 8, 8, 4, k, k, stride, stride, pad, pad, dilation, dilation, groups);
+        assertThat(Winograd.applies(g)).as("%s", g).isFalse();
+        assertThat(Winograd.applies(new ConvGeometry(1, 4, 8, 8, 4, 3, 3, 1, 1, pad % 3, pad % 3, 1, 1, 1))).isTrue();
     }
 
     @Test
