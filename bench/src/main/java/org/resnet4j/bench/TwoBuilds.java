@@ -39,8 +39,14 @@ public final class TwoBuilds {
             for (int i = 0; i < 2; i++) for (Method[] p : probe) p[1].invoke(null, 1); // warm-up
             double[] base = new double[pairs], fresh = new double[pairs], speedup = new double[pairs];
             for (int i = 0; i < pairs; i++) {
-                base[i] = (double) probe[0][1].invoke(null, 1);
-                fresh[i] = (double) probe[1][1].invoke(null, 1);
+                // every other pair runs the new build first, so that neither side always follows the other
+                if (i % 2 == 0) {
+                    base[i] = (double) probe[0][1].invoke(null, 1);
+                    fresh[i] = (double) probe[1][1].invoke(null, 1);
+                } else {
+                    fresh[i] = (double) probe[1][1].invoke(null, 1);
+                    base[i] = (double) probe[0][1].invoke(null, 1);
+                }
                 speedup[i] = base[i] / fresh[i];
             }
             Arrays.sort(base);
