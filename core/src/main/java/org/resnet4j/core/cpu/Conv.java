@@ -58,12 +58,15 @@ final class Conv {
             BPacker bp;
             if (pointwise) {
                 bp = GemmDriver.matrixB(kr, x, xBase, hw, false);
-            } else if (g.strideH() == 1 && g.strideW() == 1) {
-                // materialize the padding once so the packing reads contiguous runs with no bounds tests
+            } else if (g.strideW() == g.strideH() && g.strideW() <= 2) {
+                // materialize the padding once so the packing reads runs (stride 1: contiguous, stride 2: every
+                // other float) with no bounds tests; unpadded (the 1x1 downsampling layers) it reads x itself
                 int hp = g.h() + 2 * g.padH(), wp = g.w() + 2 * g.padW();
-                float[] xp = Workspace.get().pad(cpg * hp * wp);
-                padPlanes(x, xBase, cpg, g.h(), g.w(), g.padH(), g.padW(), xp);
-                bp = (p0, kc, jj, nc, dst) -> kr.packBIm2colPadded(xp, 0, hp, wp, g, p0, kc, jj, nc, dst);
+                boolean padded = g.padH() > 0 || g.padW() > 0;
+                float[] xp = padded ? Workspace.get().pad(cpg * hp * wp) : x;
+                if (padded) padPlanes(x, xBase, cpg, g.h(), g.w(), g.padH(), g.padW(), xp);
+                int xpBase = padded ? 0 : xBase;
+                bp = (p0, kc, jj, nc, dst) -> kr.packBIm2colPadded(xp, xpBase, hp, wp, g, p0, kc, jj, nc, dst);
             } else {
                 bp = (p0, kc, jj, nc, dst) -> kr.packBIm2col(x, xBase, g, p0, kc, jj, nc, dst);
             }

@@ -192,11 +192,10 @@ class Kernels {
     }
 
     /**
-     * The im2col packing of a stride-1 convolution from a zero-padded copy of the input (planes of
-     * hp x wp, channel 0 of the group at xpBase): with the padding materialized every read is valid,
-     * and the source of output column j for kernel position (c, ky, kx) is
-     * {@code xp[xpBase + c*hp*wp + (oy+ky*dh)*wp + ox + kx*dw]}, so consecutive columns on one output row
-     * are consecutive floats.
+     * The im2col packing of a convolution from a zero-padded copy of the input (planes of hp x wp, channel 0 of
+     * the group at xpBase): with the padding materialized every read is valid, and the source of output column
+     * j = (oy, ox) for kernel position (c, ky, kx) is {@code xp[xpBase + c*hp*wp + (oy*sh + ky*dh)*wp + ox*sw +
+     * kx*dw]}, so consecutive columns on one output row are floats sw apart.
      */
     void packBIm2colPadded(float[] xp, int xpBase, int hp, int wp, ConvGeometry g, int p0, int kc, int j0, int nc,
                            MemorySegment dst) {
@@ -208,7 +207,7 @@ class Kernels {
             int cols = Math.min(nr, nc - jr);
             for (int l = 0; l < cols; l++) {
                 int j = j0 + jr + l;
-                off[l] = (j / ow) * wp + j % ow;
+                off[l] = (j / ow) * g.strideH() * wp + (j % ow) * g.strideW();
             }
             int ci = p0 / khw, rem = p0 % khw, ky = rem / kW, kx = rem % kW;
             for (int pp = 0; pp < kc; pp++) {

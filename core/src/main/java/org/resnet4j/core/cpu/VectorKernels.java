@@ -51,6 +51,11 @@ final class VectorKernels extends Kernels {
     @Override
     void packBIm2colPadded(float[] xp, int xpBase, int hp, int wp, ConvGeometry g, int p0, int kc, int j0, int nc,
                            MemorySegment dst) {
+        if (g.strideW() != 1 || g.strideH() != 1) {
+            if (T8 && g.strideW() == 2) packBIm2colPaddedStride2(xp, xpBase, hp, wp, g, p0, kc, j0, nc, dst);
+            else super.packBIm2colPadded(xp, xpBase, hp, wp, g, p0, kc, j0, nc, dst);
+            return;
+        }
         final int ow = g.outW(), kW = g.kW(), kH = g.kH(), khw = kH * kW, dh = g.dilationH(), dw = g.dilationW();
         final int plane = hp * wp, gap = wp - ow;
         for (int jr = 0; jr < nc; jr += NR) {
@@ -81,6 +86,59 @@ final class VectorKernels extends Kernels {
                 }
                 v0.intoMemorySegment(dst, d, NO);
                 v1.intoMemorySegment(dst, d + 4L * L, NO);
+                if (++kx == kW) {
+                    kx = 0;
+                    rowBase += dh * wp;
+                    if (++ky == kH) {
+                        ky = 0;
+                        rowBase += plane - kH * dh * wp;
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * {@link #packBIm2colPadded} at column stride 2 (ResNet's downsampling 3x3 and 1x1 layers): a panel's columns
+     * fall into runs, one per output row they touch; each run of a panel row is the even lanes of two loads per
+     * 8 columns, a last partial one stored under a mask. Unused lanes stay zero.
+     */
+    private void packBIm2colPaddedStride2(float[] xp, int xpBase, int hp, int wp, ConvGeometry g, int p0, int kc, int j0,
+                                          int nc, MemorySegment dst) {
+        final int ow = g.outW(), kW = g.kW(), kH = g.kH(), khw = kH * kW, dh = g.dilationH(), dw = g.dilationW();
+        final int plane = hp * wp, sh = g.strideH();
+        int[] runLane = new int[NR + 1], runOff = new int[NR];
+        for (int jr = 0; jr < nc; jr += NR) {
+            int cols = Math.min(NR, nc - jr), runs = 0;
+            for (int l = 0; l < cols; ) {
+                int j = j0 + jr + l, len = Math.min(cols - l, ow - j % ow);
+                runLane[runs] = l;
+                runOff[runs++] = (j / ow) * sh * wp + (j % ow) * 2;
+                l += len;
+            }
+            runLane[runs] = cols;
+            long d = (long) jr * kc * 4;
+            int ci = p0 / khw, rem = p0 % khw, ky = rem / kW, kx = rem % kW;
+            int rowBase = xpBase + ci * plane + ky * dh * wp;
+            for (int pp = 0; pp < kc; pp++, d += 4L * NR) {
+                int base = rowBase + kx * dw;
+                if (cols < NR) {
+                    FloatVector.zero(S).intoMemorySegment(dst, d, NO);
+                    FloatVector.zero(S).intoMemorySegment(dst, d + 4L * L, NO);
+                }
+                for (int r = 0; r < runs; r++) {
+                    int src = base + runOff[r];
+                    for (int l = runLane[r], end = runLane[r + 1]; l < end; l += L, src += 2 * L) {
+                        long at = d + 4L * l;
+                        if (src + 2 * L > xp.length) {
+                            for (int t = 0; t < Math.min(L, end - l); t++) dst.set(F, at + 4L * t, xp[src + 2 * t]);
+                        } else if (end - l >= L) {
+                            evens(xp, src).intoMemorySegment(dst, at, NO);
+                        } else {
+                            evens(xp, src).intoMemorySegment(dst, at, NO, S.indexInRange(0, end - l));
+                        }
+                    }
+                }
                 if (++kx == kW) {
                     kx = 0;
                     rowBase += dh * wp;
