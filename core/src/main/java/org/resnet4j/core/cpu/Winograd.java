@@ -91,7 +91,7 @@ final class Winograd {
      */
     static boolean chosenForWeightGradient(ConvGeometry g) {
         return switch (mode()) {
-            case "always" -> applies(g) && 16L * g.cIn() * g.cOut() <= MAX_PARTIALS;
+            case "always" -> applies(g) && 16L * g.cIn() * g.cOut() <= GemmDriver.SPLIT_K_MAX_PARTIALS;
             case "never" -> false;
             default -> applies(g) && paysForWeightGradient(g);
         };
@@ -129,21 +129,16 @@ final class Winograd {
         PackedA[] u = packTransformedWeights(kr, w, cOut, cIn);
         Parallel.forEach(tasks, task -> {
             int row0 = task * rowsPerTask, row1 = Math.min(tl.allRows, row0 + rowsPerTask);
-            int used = (row1 - row0) * tl.span; // positions: each tile row's tiles and its spare position
-            // the products' columns, whole micro-kernel panels (a last narrow panel runs at about 3/4 of the speed);
-            // 16 floats between the ξ blocks: with a power-of-two block the 16 streams would share cache sets
-            int cols = GemmDriver.roundUp(used, kr.nr()), vStride = cIn * cols + 16, mStride = cOut * cols + 16;
-            Workspace ws = Workspace.get();
-            float[] v = ws.winogradV(16 * vStride), m = ws.winogradM(16 * mStride);
-            transformInput(kr, x, g, tl, row0, row1, v, cols, vStride);
+            Chunk c = Chunk.of(kr, g, tl, row0, row1);
+            transformInput(kr, x, g, tl, row0, row1, c.v, c.cols, c.vStride);
             for (int xi = 0; xi < 16; xi++) {
                 // (V's columns past `used` hold whatever the buffer held: a column of M depends on its column of V
                 // alone, and those columns of M are never read)
                 // M[ξ] (cOut, cols) = U[ξ] (cOut, cIn) * V[ξ] (cIn, cols)
-                GemmDriver.block(kr, 0, cOut, 0, cols, cIn, 1f, u[xi],
-                        GemmDriver.matrixB(kr, v, xi * vStride, cols, false), 0f, m, xi * mStride, cols);
+                GemmDriver.block(kr, 0, cOut, 0, c.cols, cIn, 1f, u[xi],
+                        GemmDriver.matrixB(kr, c.v, xi * c.vStride, c.cols, false), 0f, c.m, xi * c.mStride, c.cols);
             }
-            transformOutput(kr, m, bias, g, tl, row0, row1, cols, mStride, y);
+            transformOutput(kr, c.m, bias, g, tl, row0, row1, c.cols, c.mStride, y);
         });
     }
 
@@ -152,9 +147,6 @@ final class Winograd {
      * and 2048 on ResNet-50's 64- and 128-channel layers).
      */
     static final int GRADIENT_TILES = Integer.getInteger("resnet4j.winograd.gradientTiles", 512);
-
-    /** At most this many floats of partial sums dU in {@link #backwardWeight} (16 MiB), as GemmDriver.runSplitK. */
-    static final long MAX_PARTIALS = 4L << 20;
 
     /**
      * dW (cOut, cIn, 3, 3) += the weight gradient, by the same transforms. With M = sum over ci of U ⊙ V per tile
@@ -171,23 +163,21 @@ final class Winograd {
         final Tiling tl = new Tiling(g);
         final int rowsPerChunk = Math.max(1, GRADIENT_TILES / tl.span);
         final int chunks = (tl.allRows + rowsPerChunk - 1) / rowsPerChunk;
-        final int parts = (int) Math.min(chunks, Math.max(2, Math.min(16, MAX_PARTIALS / du)));
+        final int parts = (int) Math.min(chunks, Math.max(2, Math.min(16, GemmDriver.SPLIT_K_MAX_PARTIALS / du)));
         float[] partial = Workspace.get().splitK(parts * du);
         Parallel.forEach(parts, part -> {
             int c0 = (int) ((long) chunks * part / parts), c1 = (int) ((long) chunks * (part + 1) / parts);
             for (int chunk = c0; chunk < c1; chunk++) {
                 int row0 = chunk * rowsPerChunk, row1 = Math.min(tl.allRows, row0 + rowsPerChunk);
-                int used = (row1 - row0) * tl.span, cols = GemmDriver.roundUp(used, kr.nr());
-                int vStride = cIn * cols + 16, mStride = cOut * cols + 16;
-                Workspace ws = Workspace.get();
-                float[] v = ws.winogradV(16 * vStride), m = ws.winogradM(16 * mStride);
-                transformInput(kr, x, g, tl, row0, row1, v, cols, vStride);
-                transformOutputGradient(kr, dy, g, tl, row0, row1, m, cols, mStride);
+                Chunk c = Chunk.of(kr, g, tl, row0, row1);
+                transformInput(kr, x, g, tl, row0, row1, c.v, c.cols, c.vStride);
+                transformOutputGradient(kr, dy, g, tl, row0, row1, c.m, c.cols, c.mStride);
                 for (int xi = 0; xi < 16; xi++) {
                     // dU[ξ] (cOut, cIn) += dM[ξ] (cOut, used) * V[ξ]^T (used, cIn); the depth is the positions used
                     // (the spare ones have dM = 0, and V's columns past `used` are not read)
-                    GemmDriver.block(kr, 0, cOut, 0, cIn, used, 1f, GemmDriver.matrixA(kr, m, xi * mStride, cols, false),
-                            GemmDriver.matrixB(kr, v, xi * vStride, cols, true), chunk == c0 ? 0f : 1f,
+                    GemmDriver.block(kr, 0, cOut, 0, cIn, c.used, 1f,
+                            GemmDriver.matrixA(kr, c.m, xi * c.mStride, c.cols, false),
+                            GemmDriver.matrixB(kr, c.v, xi * c.vStride, c.cols, true), chunk == c0 ? 0f : 1f,
                             partial, part * du + xi * cOut * cIn, cIn);
                 }
             }
@@ -262,6 +252,21 @@ final class Winograd {
                 }
             }
             kr.winogradOutputGradient(split, used, m, co * cols, stride, 0, used);
+        }
+    }
+
+    /**
+     * One task's buffers for tile rows [row0, row1): V (16, cIn, cols) and M (16, cOut, cols) in this thread's
+     * workspace. {@code used} positions are the tile rows' tiles and spare positions; {@code cols} rounds them up
+     * to whole micro-kernel panels (a last narrow panel runs at about 3/4 of the speed); 16 floats between the ξ
+     * blocks, since with a power-of-two block the 16 streams would share cache sets.
+     */
+    record Chunk(int used, int cols, int vStride, int mStride, float[] v, float[] m) {
+        static Chunk of(Kernels kr, ConvGeometry g, Tiling tl, int row0, int row1) {
+            int used = (row1 - row0) * tl.span, cols = GemmDriver.roundUp(used, kr.nr());
+            int vStride = g.cIn() * cols + 16, mStride = g.cOut() * cols + 16;
+            Workspace ws = Workspace.get();
+            return new Chunk(used, cols, vStride, mStride, ws.winogradV(16 * vStride), ws.winogradM(16 * mStride));
         }
     }
 
