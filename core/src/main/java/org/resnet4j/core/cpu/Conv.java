@@ -106,9 +106,12 @@ final class Conv {
             java.util.Arrays.fill(xp, plane + (ph + h) * wp, plane + hp * wp, 0f);
             for (int iy = 0; iy < h; iy++) {
                 int row = plane + (iy + ph) * wp;
-                java.util.Arrays.fill(xp, row, row + pw, 0f);
+                // margins of a float or two: plain stores (Arrays.fill's call per margin was 5% of ResNet-20's inference)
+                for (int i = 0; i < pw; i++) {
+                    xp[row + i] = 0f;
+                    xp[row + pw + w + i] = 0f;
+                }
                 System.arraycopy(x, base + (ci * h + iy) * w, xp, row + pw, w);
-                java.util.Arrays.fill(xp, row + pw + w, row + wp, 0f);
             }
         }
     }

@@ -107,8 +107,28 @@ final class Pool {
         return (Math.min(he, g.h()) - Math.max(hs, 0)) * (Math.min(we, g.w()) - Math.max(ws, 0));
     }
 
+    /**
+     * A 1x1 window without padding (option A shortcuts' subsampling, x[:, :, ::s, ::s]): every window is one
+     * pixel, so the per-window bounds and divisor of the general loop reduce to a strided copy (2% of a ResNet-20
+     * inference in a profile).
+     */
+    private static boolean singlePixel(PoolGeometry g) {
+        return g.kH() == 1 && g.kW() == 1 && g.padH() == 0 && g.padW() == 0;
+    }
+
     static void avgForward(float[] x, PoolGeometry g, float[] y) {
         int oh = g.outH(), ow = g.outW(), hw = g.h() * g.w();
+        if (singlePixel(g)) {
+            int d = divisor(g, 0, 0), sh = g.strideH(), sw = g.strideW(), w = g.w();
+            Parallel.forEach(g.n() * g.c(), plane -> {
+                int out = plane * oh * ow;
+                for (int oy = 0; oy < oh; oy++) {
+                    // 0f + v as the general loop's sum: -0 becomes +0, as in PyTorch's
+                    for (int ox = 0, src = plane * hw + oy * sh * w; ox < ow; ox++, src += sw) y[out++] = (0f + x[src]) / d;
+                }
+            });
+            return;
+        }
         Parallel.forEach(g.n() * g.c(), plane -> {
             int in = plane * hw, out = plane * oh * ow;
             for (int oy = 0; oy < oh; oy++) {
@@ -127,6 +147,17 @@ final class Pool {
 
     static void avgBackward(float[] dy, PoolGeometry g, float[] dx) {
         int oh = g.outH(), ow = g.outW(), hw = g.h() * g.w();
+        if (singlePixel(g)) {
+            int d = divisor(g, 0, 0), sh = g.strideH(), sw = g.strideW(), w = g.w();
+            Parallel.forEach(g.n() * g.c(), plane -> {
+                int in = plane * hw, out = plane * oh * ow;
+                java.util.Arrays.fill(dx, in, in + hw, 0f);
+                for (int oy = 0; oy < oh; oy++) {
+                    for (int ox = 0, dst = in + oy * sh * w; ox < ow; ox++, dst += sw) dx[dst] = 0f + dy[out++] / d;
+                }
+            });
+            return;
+        }
         Parallel.forEach(g.n() * g.c(), plane -> {
             int in = plane * hw, out = plane * oh * ow;
             java.util.Arrays.fill(dx, in, in + hw, 0f);

@@ -99,7 +99,11 @@ class PoolTest {
     void avgPoolForwardAndBackward() {
         for (PoolGeometry g : new PoolGeometry[] {
             PoolGeometry.avg(2, 3, 9, 11, 3, 2, 1, false, true), PoolGeometry.avg(1, 2, 8, 7, 3, 2, 1, true, false),
-            new PoolGeometry(1, 2, 6, 6, 2, 2, 2, 2, 0, 0, 1, 1, false, true, 3)}) {
+            new PoolGeometry(1, 2, 6, 6, 2, 2, 2, 2, 0, 0, 1, 1, false, true, 3),
+            // one-pixel windows (option A's x[:, :, ::2, ::2]) take a strided copy: odd sizes, ceil mode, unequal
+            // strides and a divisor override
+            PoolGeometry.avg(2, 3, 9, 11, 1, 2, 0, false, true), PoolGeometry.avg(1, 2, 7, 9, 1, 2, 0, true, false),
+            new PoolGeometry(1, 2, 6, 7, 1, 1, 3, 2, 0, 0, 1, 1, false, true, 3)}) {
             float[] x = Ref.random(83, g.n() * g.c() * g.h() * g.w()), dy = Ref.random(84, g.n() * g.c() * g.outH() * g.outW());
             int oh = g.outH(), ow = g.outW(), hw = g.h() * g.w();
             double[] y = new double[dy.length], dx = new double[x.length];
