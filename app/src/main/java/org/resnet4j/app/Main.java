@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
             org.resnet4j.app.commands.EvalCommand.class,
             org.resnet4j.app.commands.PredictCommand.class,
             org.resnet4j.app.commands.SummaryCommand.class,
+            org.resnet4j.app.commands.ProfileCommand.class,
             org.resnet4j.app.opencl.DevicesCommand.class,
             org.resnet4j.app.gradflow.GradflowCommand.class,
             org.resnet4j.app.verify.VerifyCommand.class,

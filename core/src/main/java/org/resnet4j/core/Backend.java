@@ -43,6 +43,12 @@ public interface Backend {
      */
     void release(Tensor t);
 
+    /**
+     * Blocks until every operation issued so far has completed: for timing on a backend that runs asynchronously
+     * (OpenCL). The CPU backends finish each operation before returning, so for them it does nothing.
+     */
+    default void finish() {}
+
     /** Whether {@code t} was {@linkplain #release released}. */
     boolean isReleased(Tensor t);
 

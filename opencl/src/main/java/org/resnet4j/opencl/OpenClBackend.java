@@ -189,6 +189,7 @@ public final class OpenClBackend implements Backend {
     }
 
     /** Blocks until every enqueued kernel has finished (for timing). */
+    @Override
     public synchronized void finish() {
         flush();
         clFinish(queue);

@@ -62,6 +62,7 @@ public abstract class Module {
     public final Tensor forward(Tensor x) {
         // the previous forward's activations: its backward (if any, and any repeat of it) is over now
         releaseAll(activations, input, output);
+        for (HookBinding h : hooks) h.hook().beforeForward(h.path(), this, x);
         Tensor y = run(FORWARD, x);
         boolean composite = !activations.isEmpty();
         input = composite ? x : null;
@@ -73,6 +74,7 @@ public abstract class Module {
 
     /** Given dL/dy, returns dL/dx and adds dL/dparam into each parameter's gradient. */
     public final Tensor backward(Tensor dy) {
+        for (HookBinding h : hooks) h.hook().beforeBackward(h.path(), this, dy);
         Tensor dx = run(BACKWARD, dy);
         for (HookBinding h : hooks) h.hook().afterBackward(h.path(), this, dy, dx);
         releaseAll(gradients, dy, dx); // a second backward computes them anew

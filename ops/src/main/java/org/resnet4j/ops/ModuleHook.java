@@ -17,6 +17,12 @@ public interface ModuleHook {
         return true;
     }
 
+    /** Before {@code module.forward} runs: its input (a profiler starts its clock here). */
+    default void beforeForward(String path, Module module, Tensor input) {}
+
+    /** Before {@code module.backward} runs: the gradient at its output. */
+    default void beforeBackward(String path, Module module, Tensor gradOutput) {}
+
     /** After {@code module.forward}: its output. */
     default void afterForward(String path, Module module, Tensor output) {}
 

@@ -46,7 +46,7 @@ class CommandLineTest {
 
     @Test
     void helpOnEveryCommandExitsZero() {
-        for (String c : new String[] {"train", "eval", "predict", "demo", "summary"}) {
+        for (String c : new String[] {"train", "eval", "predict", "demo", "summary", "profile"}) {
             assertThat(Main.run(c, "--help")).as(c).isEqualTo(0);
         }
         assertThat(out()).contains("--resume", "--recipe", "seed-cifar-sgd", "seed-tf-adam", "seed-mnist", "--label-smoothing",
@@ -76,6 +76,32 @@ class CommandLineTest {
         assertThat(out()).contains("resnet50", "seed-mnist", "seed-cifar-resnet", "seed-tf-cifar");
         assertThat(Main.run("summary", "--model", "resnet7")).isEqualTo(2);
         assertThat(Main.run("summary", "--input-shape", "1,3,32")).isEqualTo(2);
+    }
+
+    @Test
+    void profilePrintsWhereTheTimeGoes() {
+        assertThat(Main.run("profile", "--model", "resnet20", "--input-shape", "4,3,32,32", "--steps", "1", "--warmup", "0",
+                "--top", "0", "--threads", "1")).isEqualTo(0);
+        String o = out();
+        assertThat(o).contains("resnet20, input (4, 3, 32, 32), training steps on cpu, 1 thread:", "images/s");
+        // per kind: the 3x3 stride-1 and stride-2 convolutions, the blocks' own work, the optimizer
+        assertThat(o).contains("Conv2d 3x3/1", "Conv2d 3x3/2", "BatchNorm2d", "BasicBlock (own)", "zero_grad + SGD step");
+        // --top 0: every module in forward order, the stem first and the classifier last
+        assertThat(o).contains("Every module, in forward order");
+        assertThat(o.indexOf("\nconv1 ")).isLessThan(o.indexOf("\nlayer1.0.conv1 "));
+        assertThat(o.indexOf("\nlayer3.2.bn2 ")).isLessThan(o.indexOf("\nfc "));
+
+        out.reset();
+        assertThat(Main.run("profile", "--model", "resnet20", "--input-shape", "2,3,32,32", "--steps", "1", "--warmup", "0",
+                "--top", "3", "--inference")).isEqualTo(0);
+        assertThat(out()).contains("inference on cpu", "The 3 slowest modules").doesNotContain("SGD step");
+
+        assertThat(Main.run("profile", "--model", "resnet7")).isEqualTo(2);
+        assertThat(Main.run("profile", "--steps", "0")).isEqualTo(2);
+        assertThat(Main.run("profile", "--warmup", "-1")).isEqualTo(2);
+        assertThat(Main.run("profile", "--input-shape", "0,3,32,32")).isEqualTo(2);
+        assertThat(err()).contains("unknown model 'resnet7'", "--steps must be >= 1, got 0", "--warmup must be >= 0, got -1",
+                "--input-shape values must be >= 1");
     }
 
     @Test

@@ -83,7 +83,8 @@ public final class ModelSummary {
         return ps.isEmpty() ? org.resnet4j.core.cpu.CpuBackend.get() : ps.get(0).data().backend();
     }
 
-    private static long ownMultAdds(Module m, Tensor out) {
+    /** The multiply-adds of one forward of {@code m} alone (not its children) that gave {@code out}; 0 but for convolutions and linear layers. */
+    public static long ownMultAdds(Module m, Tensor out) {
         if (m instanceof Conv2d c) return out.numel() * (c.weight().numel() / c.outChannels());
         if (m instanceof Linear l) return out.numel() * l.inFeatures();
         return 0;
