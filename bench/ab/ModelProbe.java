@@ -41,6 +41,22 @@ public final class ModelProbe {
         labels = cpu.fromFloats(y, batch);
     }
 
+    /**
+     * The training loop's backward: Module.backwardParameters where the build has it (the model input's gradient
+     * skipped), else Module.backward, so that each build's step is what its Trainer runs.
+     */
+    private static void backward(Tensor dy) {
+        try {
+            try {
+                Module.class.getMethod("backwardParameters", Tensor.class).invoke(net, dy);
+            } catch (NoSuchMethodException older) {
+                net.backward(dy);
+            }
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e.getCause() != null ? e.getCause() : e);
+        }
+    }
+
     /** Milliseconds per step, averaged over reps steps. */
     public static double run(int reps) {
         long t0 = System.nanoTime();
@@ -49,7 +65,7 @@ public final class ModelProbe {
                 net.train();
                 sgd.zeroGrad();
                 last = LOSS.forward(net.forward(x), labels);
-                net.backward(LOSS.backward());
+                backward(LOSS.backward());
                 sgd.step();
             } else {
                 net.eval();

@@ -78,7 +78,7 @@ public class ModelBench {
         net.train();
         sgd.zeroGrad();
         double l = loss.forward(net.forward(x), labels);
-        net.backward(loss.backward());
+        net.backwardParameters(loss.backward());
         sgd.step();
         images.add(batch);
         return l;

@@ -44,7 +44,7 @@ public final class OpenClProfile {
                 net.train();
                 sgd.zeroGrad();
                 loss.forward(net.forward(x), labels);
-                net.backward(loss.backward());
+                net.backwardParameters(loss.backward());
                 sgd.step();
             };
             for (int i = 0; i < 3; i++) step.run();

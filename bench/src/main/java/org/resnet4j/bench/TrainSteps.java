@@ -38,7 +38,7 @@ public final class TrainSteps {
             long t0 = System.nanoTime();
             sgd.zeroGrad();
             double l = loss.forward(net.forward(x), labels);
-            net.backward(loss.backward());
+            net.backwardParameters(loss.backward());
             sgd.step();
             System.out.printf("step %d: loss %.4f, %.2f s%n", s + 1, l, (System.nanoTime() - t0) * 1e-9);
         }

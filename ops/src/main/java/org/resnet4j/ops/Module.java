@@ -55,6 +55,7 @@ public abstract class Module {
     private final List<Tensor> activations = new ArrayList<>(); // children's outputs in the last forward
     private final List<Tensor> gradients = new ArrayList<>();   // children's input gradients in this backward
     private Tensor input, output; // of the last forward, when it had children: the caller's, never released
+    private boolean inputGradientSkipped;                         // see backwardParameters
 
     // ------------------------------------------------------------------ the two passes
 
@@ -72,8 +73,63 @@ public abstract class Module {
         return y;
     }
 
+    /**
+     * Backward for training: adds dL/dparam into each parameter's gradient like {@link #backward}, but the
+     * gradient with respect to the model's input is not computed. Layers that read the input itself (the stem
+     * convolution) then skip their input gradient, which nothing reads when the input is data: PyTorch does not
+     * compute it either, a data tensor not requiring grad. For a ResNet-20 training step that is the 3-channel
+     * stem's transposed convolution, 3% of the step. Hooks see a null input gradient for those layers. Only a
+     * model that chains its layers (Sequential, the zoo's Chain-based networks) skips anything; for any other
+     * this is {@link #backward}.
+     */
+    public final void backwardParameters(Tensor dy) {
+        List<Module> skipping = new ArrayList<>();
+        // only the direct layers of a chain: their gradients pass from one to the next, never added to another
+        // branch's (a residual block's input gradient is such a sum, and needs both parts)
+        if (input != null && chainsChildren()) markInputReaders(input, skipping);
+        for (Module m : skipping) m.inputGradientSkipped = true;
+        try {
+            backward(dy);
+        } finally {
+            for (Module m : skipping) m.inputGradientSkipped = false;
+        }
+    }
+
+    /** This chain's layers that read the model's input, and those of a chain in it that reads it (a stem block). */
+    private void markInputReaders(Tensor modelInput, List<Module> skipping) {
+        for (Module m : children.values()) {
+            if (m.readsInput(modelInput)) skipping.add(m);
+            else if (m.chainsChildren() && m.input == modelInput) m.markInputReaders(modelInput, skipping);
+        }
+    }
+
+    /**
+     * Whether this layer's last forward read {@code modelInput} itself, so that {@link #backwardParameters} may
+     * skip its input gradient; only layers that can skip it ({@link #inputGradientSkipped}) say yes.
+     */
+    protected boolean readsInput(Tensor modelInput) {
+        return false;
+    }
+
+    /**
+     * Whether this module's forward feeds each child's output to the next and nothing else (Sequential, Chain),
+     * so that its backward passes the gradients along the chain only: then {@link #backwardParameters} may let the
+     * first layers skip their input gradient.
+     */
+    protected boolean chainsChildren() {
+        return false;
+    }
+
+    /** True during {@link #backwardParameters} for a layer that reads the model's input: its backward may return null. */
+    protected final boolean inputGradientSkipped() {
+        return inputGradientSkipped;
+    }
+
     /** Given dL/dy, returns dL/dx and adds dL/dparam into each parameter's gradient. */
     public final Tensor backward(Tensor dy) {
+        // upstream of a skipped input gradient (backwardParameters): a layer that handed the model's input on as it
+        // is (Identity, an in-place ReLU); nothing flows back through it
+        if (dy == null) return null;
         for (HookBinding h : hooks) h.hook().beforeBackward(h.path(), this, dy);
         Tensor dx = run(BACKWARD, dy);
         for (HookBinding h : hooks) h.hook().afterBackward(h.path(), this, dy, dx);
@@ -94,6 +150,7 @@ public abstract class Module {
 
     /** Records a result for the parent that is running now (if any): the parent owns it from here. */
     private void handToParent(Tensor t) {
+        if (t == null) return; // an input gradient skipped (backwardParameters)
         for (Module p : parents) {
             if (p.running == FORWARD) p.activations.add(t);
             else if (p.running == BACKWARD) p.gradients.add(t);
@@ -314,7 +371,10 @@ public abstract class Module {
         Tensor d = dy;
         for (Module m : modules) {
             Tensor dx = m.backward(d);
-            if (d.storage() != dy.storage() && d.storage() != dx.storage() && !hooksMayKeepTensors()) d.backend().release(d);
+            // (null: an input gradient skipped by backwardParameters, and nothing after it)
+            if (d != null && d.storage() != dy.storage() && (dx == null || d.storage() != dx.storage()) && !hooksMayKeepTensors()) {
+                d.backend().release(d);
+            }
             d = dx;
         }
         return d;

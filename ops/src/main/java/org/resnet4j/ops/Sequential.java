@@ -35,16 +35,22 @@ public class Sequential extends Module {
     }
 
     @Override
-    protected Tensor forwardImpl(Tensor x) {
+    protected final Tensor forwardImpl(Tensor x) {
         for (Module m : layers) x = m.forward(x);
         return x;
     }
 
     @Override
-    protected Tensor backwardImpl(Tensor dy) {
+    protected final Tensor backwardImpl(Tensor dy) {
         Module[] reverse = new Module[layers.size()];
         for (int i = 0; i < reverse.length; i++) reverse[i] = layers.get(reverse.length - 1 - i);
         return backwardThrough(dy, reverse);
+    }
+
+    /** Its forward and backward (final) only pass tensors along the chain. */
+    @Override
+    protected final boolean chainsChildren() {
+        return true;
     }
 
     @Override

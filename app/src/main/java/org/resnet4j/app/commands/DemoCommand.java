@@ -51,7 +51,7 @@ public final class DemoCommand implements Callable<Integer> {
             Tensor images = be.fromFloats(x, BATCH, 1, SIZE, SIZE);
             net.zeroGrad();
             double loss = ce.forward(net.forward(images), be.fromFloats(y, BATCH));
-            net.backward(ce.backward());
+            net.backwardParameters(ce.backward());
             opt.step();
             if (s == 1) first = loss;
             last = loss;

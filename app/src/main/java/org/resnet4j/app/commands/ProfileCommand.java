@@ -131,7 +131,7 @@ public final class ProfileCommand implements Callable<Integer> {
             long t1 = System.nanoTime();
             loss.forward(net.forward(x), labels);
             long t2 = System.nanoTime();
-            net.backward(loss.backward());
+            net.backwardParameters(loss.backward());
             backend.finish();
             long t3 = System.nanoTime();
             sgd.step();

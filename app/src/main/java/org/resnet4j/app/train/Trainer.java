@@ -199,7 +199,7 @@ public final class Trainer {
                         Tensor logits = model.forward(b.images());
                         double loss = ce.forward(logits, b.labels());
                         if (!Double.isFinite(loss)) throw diverged("the loss became " + loss, step, epoch, batchNo, stepsPerEpoch, b, ce);
-                        model.backward(ce.backward());
+                        model.backwardParameters(ce.backward());
                         String badGrad = firstNonFinite(true);
                         if (badGrad != null) {
                             throw diverged("the gradient of " + badGrad + " became non-finite (loss " + loss + ")", step, epoch, batchNo,

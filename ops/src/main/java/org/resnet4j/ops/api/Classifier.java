@@ -204,7 +204,7 @@ public final class Classifier {
         model.train();
         sgd.zeroGrad();
         double value = loss.forward(model.forward(images), images.backend().fromFloats(y, y.length));
-        model.backward(loss.backward());
+        model.backwardParameters(loss.backward());
         sgd.step();
         model.eval();
         return value;

@@ -27,17 +27,23 @@ public class Chain extends Module {
     }
 
     @Override
-    protected Tensor forwardImpl(Tensor x) {
+    protected final Tensor forwardImpl(Tensor x) {
         for (Module m : children().values()) x = m.forward(x);
         return x;
     }
 
     @Override
-    protected Tensor backwardImpl(Tensor dy) {
+    protected final Tensor backwardImpl(Tensor dy) {
         Module[] order = children().values().toArray(new Module[0]);
         Module[] reverse = new Module[order.length];
         for (int i = 0; i < order.length; i++) reverse[i] = order[order.length - 1 - i];
         return backwardThrough(dy, reverse);
+    }
+
+    /** Its forward and backward (final) only pass tensors along the chain. */
+    @Override
+    protected final boolean chainsChildren() {
+        return true;
     }
 
     @Override

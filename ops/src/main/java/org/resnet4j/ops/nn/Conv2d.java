@@ -104,11 +104,17 @@ public final class Conv2d extends Module {
         Checks.forwardDone(describe(), x);
         Checks.gradShape(describe(), dy, geom.outputShape());
         Backend be = dy.backend();
-        Tensor dx = be.empty(geom.inputShape());                               // dx: (N, in, H, W), overwritten
-        be.conv2dBackwardInput(dy, weight.data(), geom, dx);
         if (weight.requiresGrad()) be.conv2dBackwardWeight(dy, x, geom, weight.grad()); // dw: (out, in/groups, kH, kW)
         if (bias != null && bias.requiresGrad()) be.sumPerChannelAccumulate(dy, bias.grad()); // db: (out)
+        if (inputGradientSkipped()) return null;                              // the model's input: nothing reads dx
+        Tensor dx = be.empty(geom.inputShape());                               // dx: (N, in, H, W), overwritten
+        be.conv2dBackwardInput(dy, weight.data(), geom, dx);
         return dx;
+    }
+
+    @Override
+    protected boolean readsInput(Tensor modelInput) {
+        return x != null && x == modelInput;
     }
 
     @Override
