@@ -481,7 +481,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void maxPool2dBackward(Tensor dy, Tensor x, PoolGeometry g, Tensor dx) {
-        Pool.maxBackward(data(dy), data(x), g, data(dx));
+        Pool.maxBackward(K, data(dy), data(x), g, data(dx));
     }
 
     @Override

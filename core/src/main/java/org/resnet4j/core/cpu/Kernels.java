@@ -544,6 +544,28 @@ class Kernels {
         }
     }
 
+    /**
+     * For n windows inside the plane (as {@link #maxWindows}), the array offset of each one's maximum into idx[out..]:
+     * the first in scan order, a first NaN winning over everything (PyTorch's rule, Pool.argmax).
+     */
+    void argmaxWindows(float[] x, int at, int sw, int kH, int kW, int rowStep, int dil, int[] idx, int out, int n) {
+        for (int t = 0; t < n; t++) {
+            int s = at + t * sw, best = s;
+            float bestV = x[s];
+            for (int ky = 0; ky < kH; ky++) {
+                for (int kx = ky == 0 ? 1 : 0; kx < kW; kx++) {
+                    int i = s + ky * rowStep + kx * dil;
+                    float v = x[i];
+                    if (v > bestV || (v != v && bestV == bestV)) {
+                        best = i;
+                        bestV = v;
+                    }
+                }
+            }
+            idx[out + t] = best;
+        }
+    }
+
     // ------------------------------------------------------------------ element-wise on [from, to)
 
     void add(float[] a, float[] b, float[] o, int from, int to) {

@@ -7,11 +7,18 @@ import org.resnet4j.core.PoolGeometry;
 final class Pool {
     private Pool() {}
 
+    /** [lo, hi): the output columns whose windows lie inside the plane: ox * sw - padW >= 0 and its last column < w. */
+    private static int[] insideColumns(PoolGeometry g) {
+        int ow = g.outW(), sw = g.strideW();
+        int lo = Math.min(ow, (g.padW() + sw - 1) / sw);
+        int hi = Math.max(lo, Math.min(ow, Math.floorDiv(g.w() - 1 - (g.kW() - 1) * g.dilationW() + g.padW(), sw) + 1));
+        return new int[] {lo, hi};
+    }
+
     static void maxForward(Kernels kr, float[] x, PoolGeometry g, float[] y) {
         int oh = g.outH(), ow = g.outW(), hw = g.h() * g.w(), w = g.w(), sw = g.strideW();
-        // the columns whose windows lie inside the plane: ox * sw - padW >= 0 and its last column < w
-        int lo = Math.min(ow, (g.padW() + sw - 1) / sw);
-        int hi = Math.max(lo, Math.min(ow, Math.floorDiv(w - 1 - (g.kW() - 1) * g.dilationW() + g.padW(), sw) + 1));
+        int[] inside = insideColumns(g);
+        int lo = inside[0], hi = inside[1];
         Parallel.forEach(g.n() * g.c(), plane -> {
             int in = plane * hw, out = plane * oh * ow;
             for (int oy = 0; oy < oh; oy++) {
@@ -86,15 +93,27 @@ final class Pool {
         return best;
     }
 
-    static void maxBackward(float[] dy, float[] x, PoolGeometry g, float[] dx) {
-        int oh = g.outH(), ow = g.outW(), hw = g.h() * g.w();
+    // dx[argmax of each window] += dy, windows in order (overlapping windows may share their maximum)
+    static void maxBackward(Kernels kr, float[] dy, float[] x, PoolGeometry g, float[] dx) {
+        int oh = g.outH(), ow = g.outW(), hw = g.h() * g.w(), w = g.w(), sw = g.strideW();
+        int[] inside = insideColumns(g);
+        int lo = inside[0], hi = inside[1];
         Parallel.forEach(g.n() * g.c(), plane -> {
             int in = plane * hw, out = plane * oh * ow;
+            int[] at = new int[ow];
             java.util.Arrays.fill(dx, in, in + hw, 0f);
             for (int oy = 0; oy < oh; oy++) {
-                for (int ox = 0; ox < ow; ox++) {
-                    dx[in + argmax(x, in, g, oy, ox)] += dy[out + oy * ow + ox];
+                int iy0 = oy * g.strideH() - g.padH(), row = out + oy * ow;
+                boolean rowsInside = iy0 >= 0 && iy0 + (g.kH() - 1) * g.dilationH() < g.h();
+                int from = rowsInside ? lo : ow, to = rowsInside ? hi : ow;
+                // the argmax of each window (as maxForward: the inside ones lanes at a time), then the adds in order
+                for (int ox = 0; ox < from; ox++) at[ox] = in + argmax(x, in, g, oy, ox);
+                if (to > from) {
+                    kr.argmaxWindows(x, in + iy0 * w + from * sw - g.padW(), sw, g.kH(), g.kW(), g.dilationH() * w,
+                            g.dilationW(), at, from, to - from);
                 }
+                for (int ox = Math.max(from, to); ox < ow; ox++) at[ox] = in + argmax(x, in, g, oy, ox);
+                for (int ox = 0; ox < ow; ox++) dx[at[ox]] += dy[row + ox];
             }
         });
     }

@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
@@ -181,6 +182,8 @@ final class VectorKernels extends Kernels {
     // diagonal), about four times faster than element-wise strided stores. Needs 8 lanes: other widths use the
     // scalar packers.
     private static final boolean T8 = L == 8;
+    private static final VectorSpecies<Integer> IS = IntVector.SPECIES_256;
+    private static final int[] LANE_INDEX = {0, 1, 2, 3, 4, 5, 6, 7};
     private static final VectorShuffle<Float> UP1 = T8 ? VectorShuffle.fromValues(S, 0, 0, 2, 2, 4, 4, 6, 6) : null;
     private static final VectorShuffle<Float> DN1 = T8 ? VectorShuffle.fromValues(S, 1, 1, 3, 3, 5, 5, 7, 7) : null;
     private static final VectorShuffle<Float> UP2 = T8 ? VectorShuffle.fromValues(S, 0, 1, 0, 1, 4, 5, 4, 5) : null;
@@ -822,6 +825,34 @@ final class VectorKernels extends Kernels {
             }
         }
         super.maxWindows(x, at + t * sw, sw, kH, kW, rowStep, dil, y, out + t, n - t);
+    }
+
+    @Override
+    void argmaxWindows(float[] x, int at, int sw, int kH, int kW, int rowStep, int dil, int[] idx, int out, int n) {
+        int t = 0;
+        if (T8 && (sw == 1 || sw == 2) && dil == 1) {
+            int reach = (kH - 1) * rowStep + kW - 1 + sw * L;
+            // each lane's window start: at + (t + lane) * sw
+            IntVector lanes = IntVector.fromArray(IS, LANE_INDEX, 0).mul(sw);
+            for (; t + L <= n && at + t * sw + reach <= x.length; t += L) {
+                int s = at + t * sw;
+                FloatVector best = row(x, s, sw);
+                IntVector tap = IntVector.zero(IS);
+                for (int ky = 0; ky < kH; ky++) {
+                    for (int kx = ky == 0 ? 1 : 0; kx < kW; kx++) {
+                        int off = ky * rowStep + kx;
+                        FloatVector v = row(x, s + off, sw);
+                        // maxWindows' rule per lane (greater, or a first NaN), carrying the tap along
+                        VectorMask<Float> take = v.compare(VectorOperators.GT, best)
+                                .or(v.test(VectorOperators.IS_NAN).andNot(best.test(VectorOperators.IS_NAN)));
+                        best = best.blend(v, take);
+                        tap = tap.blend(off, take.cast(IS));
+                    }
+                }
+                tap.add(lanes).add(s).intoArray(idx, out + t);
+            }
+        }
+        super.argmaxWindows(x, at + t * sw, sw, kH, kW, rowStep, dil, idx, out + t, n - t);
     }
 
     @Override

@@ -92,6 +92,12 @@ class PoolTest {
             for (int i = 0; i < dx.length; i++) {
                 org.assertj.core.api.Assertions.assertThat(gotDx[i]).as("dx[%d] of %s", i, g).isEqualTo(dx[i]);
             }
+            // the scalar kernels' window argmax (the vector path's twin) routes the same way
+            float[] scalarDx = new float[x.length];
+            Pool.maxBackward(new Kernels(), dy, x, g, scalarDx);
+            for (int i = 0; i < dx.length; i++) {
+                org.assertj.core.api.Assertions.assertThat(scalarDx[i]).as("scalar dx[%d] of %s", i, g).isEqualTo(dx[i]);
+            }
         }
     }
 
