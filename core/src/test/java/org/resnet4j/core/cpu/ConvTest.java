@@ -36,6 +36,7 @@ class ConvTest {
                 new ConvGeometry(1, 3, 23, 19, 8, 7, 7, 2, 2, 3, 3, 1, 1, 1),     // stem-like 7x7/2
                 new ConvGeometry(2, 8, 6, 6, 8, 3, 3, 1, 1, 1, 1, 1, 1, 8),       // depthwise
                 new ConvGeometry(2, 5, 5, 5, 7, 1, 1, 2, 2, 0, 0, 1, 1, 1),       // 1x1 stride 2 (downsample)
+                new ConvGeometry(2, 6, 9, 7, 5, 1, 1, 2, 3, 0, 0, 1, 1, 1),       // 1x1, unequal strides, odd sizes
                 new ConvGeometry(1, 2, 4, 4, 3, 5, 3, 1, 1, 2, 0, 1, 1, 1),       // kernel larger than unpadded input
                 new ConvGeometry(2, 16, 20, 20, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1),   // several panels and K blocks
                 new ConvGeometry(1, 40, 9, 9, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1),     // K = 360
@@ -100,7 +101,8 @@ class ConvTest {
             new ConvGeometry(8, 16, 32, 33, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1),   // split-K weight gradient
             new ConvGeometry(3, 16, 14, 14, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1),
             new ConvGeometry(1, 16, 14, 14, 32, 3, 3, 2, 2, 1, 1, 1, 1, 1),
-            new ConvGeometry(2, 32, 10, 10, 16, 1, 1, 1, 1, 0, 0, 1, 1, 1)
+            new ConvGeometry(2, 32, 10, 10, 16, 1, 1, 1, 1, 0, 0, 1, 1, 1),
+            new ConvGeometry(3, 40, 14, 14, 72, 1, 1, 2, 2, 0, 0, 1, 1, 1)    // strided 1x1: subsampled first
         };
         for (ConvGeometry g : gs) {
             float[] x = Ref.random(21, g.n() * g.cIn() * g.h() * g.w());
