@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -25,19 +24,11 @@ import org.resnet4j.ops.nn.ReLU;
 class BackwardParametersTest {
     static final CpuBackend CPU = CpuBackend.get();
 
-    static Tensor random(long seed, int... shape) {
-        Random r = new Random(seed);
-        int n = 1;
-        for (int d : shape) n *= d;
-        float[] v = new float[n];
-        for (int i = 0; i < n; i++) v[i] = (float) r.nextGaussian();
-        return CPU.fromFloats(v, shape);
-    }
 
     /** Every parameter gradient after one forward and the chosen backward of a fixed dy, from zeroed gradients, by name. */
     static Map<String, float[]> gradients(Module net, Tensor x, boolean parametersOnly) {
         net.zeroGrad();
-        Tensor y = net.forward(x), dy = random(9, y.shape());
+        Tensor y = net.forward(x), dy = TestTensors.gaussian(9, y.shape());
         if (parametersOnly) net.backwardParameters(dy);
         else net.backward(dy);
         Map<String, float[]> g = new LinkedHashMap<>();
@@ -67,7 +58,7 @@ class BackwardParametersTest {
         Module net = ModelZoo.create(name);
         int[] chw = ModelZoo.inputShape(name, null);
         int side = Math.min(chw[1], 32);
-        Tensor x = random(1, 2, chw[0], side, side);
+        Tensor x = TestTensors.gaussian(1, 2, chw[0], side, side);
         InputGradients seen = new InputGradients();
         net.addHook(seen);
 
@@ -113,8 +104,8 @@ class BackwardParametersTest {
                 new org.resnet4j.ops.nn.AdaptiveAvgPool2d(1), new org.resnet4j.ops.nn.Flatten());
         InputGradients seen = new InputGradients();
         net.addHook(seen);
-        Map<String, float[]> full = gradients(net, random(5, 2, 2, 5, 5), false);
-        Map<String, float[]> parametersOnly = gradients(net, random(5, 2, 2, 5, 5), true);
+        Map<String, float[]> full = gradients(net, TestTensors.gaussian(5, 2, 2, 5, 5), false);
+        Map<String, float[]> parametersOnly = gradients(net, TestTensors.gaussian(5, 2, 2, 5, 5), true);
         for (String p : full.keySet()) assertThat(parametersOnly.get(p)).as(p).isEqualTo(full.get(p));
         assertThat(seen.computed.get("2")).as("the convolution's input gradient").isFalse();
         assertThat(seen.computed.get("3")).as("the pool's").isTrue();

@@ -49,16 +49,7 @@ public final class ProfileCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (!ModelZoo.names().contains(model)) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "unknown model '" + model + "': see 'resnet4j summary --list'");
-        }
-        int[] shape = inputShape != null ? inputShape : defaultShape(model);
-        if (shape.length != 4) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--input-shape must have 4 values N,C,H,W, got " + shape.length);
-        }
-        for (int d : shape) {
-            if (d < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--input-shape values must be >= 1, got " + Shape.str(shape));
-        }
+        int[] shape = Models.checkedInputShape(spec, model, inputShape, defaultShape(model));
         if (steps < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--steps must be >= 1, got " + steps);
         if (warmup < 0) throw new CommandLine.ParameterException(spec.commandLine(), "--warmup must be >= 0, got " + warmup);
         if (top < 0) throw new CommandLine.ParameterException(spec.commandLine(), "--top must be >= 0, got " + top);

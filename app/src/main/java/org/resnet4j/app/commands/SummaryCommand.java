@@ -33,16 +33,7 @@ public final class SummaryCommand implements Callable<Integer> {
             }
             return 0;
         }
-        if (!ModelZoo.names().contains(model)) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "unknown model '" + model + "': see 'resnet4j summary --list'");
-        }
-        int[] shape = inputShape != null ? inputShape : defaultShape(model);
-        if (shape.length != 4) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--input-shape must have 4 values N,C,H,W, got " + shape.length);
-        }
-        for (int d : shape) {
-            if (d < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--input-shape values must be >= 1");
-        }
+        int[] shape = Models.checkedInputShape(spec, model, inputShape, defaultShape(model));
         org.resnet4j.ops.models.ModelOptions o = org.resnet4j.ops.models.ModelOptions.defaults().inChannels(shape[1]);
         if (numClasses != null) o = o.numClasses(numClasses);
         Module m = ModelZoo.create(model, o);

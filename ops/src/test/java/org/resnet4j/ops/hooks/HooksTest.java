@@ -6,11 +6,11 @@ import static org.assertj.core.api.Assertions.within;
 
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.resnet4j.core.Tensor;
 import org.resnet4j.core.cpu.CpuBackend;
 import org.resnet4j.ops.Module;
+import org.resnet4j.ops.TestTensors;
 import org.resnet4j.ops.ModuleHook;
 import org.resnet4j.ops.Sequential;
 import org.resnet4j.ops.init.RandomState;
@@ -34,14 +34,6 @@ class HooksTest {
                 new AdaptiveAvgPool2d(1), new Flatten(), new Linear(3, 4, true));
     }
 
-    static Tensor random(long seed, int... shape) {
-        Random r = new Random(seed);
-        int n = 1;
-        for (int d : shape) n *= d;
-        float[] v = new float[n];
-        for (int i = 0; i < n; i++) v[i] = (float) r.nextGaussian();
-        return CPU.fromFloats(v, shape);
-    }
 
     /** Copies of what every module saw, taken by an independent hook. */
     static final class Capture implements ModuleHook {
@@ -82,8 +74,8 @@ class HooksTest {
         for (long step = 1; step <= 2; step++) {
             stats.beginStep(step);
             net.zeroGrad();
-            net.forward(random(10 + step, 2, 2, 5, 5));
-            net.backward(random(20 + step, 2, 4));
+            net.forward(TestTensors.gaussian(10 + step, 2, 2, 5, 5));
+            net.backward(TestTensors.gaussian(20 + step, 2, 4));
             for (String path : new String[] {"0", "1", "2", "3", "4", "5", ""}) {
                 GradientStats.ModuleStats r = stats.record(step, path);
                 assertThat(r).as(path).isNotNull();
@@ -103,7 +95,7 @@ class HooksTest {
 
         stats.setEnabled(false);
         stats.beginStep(3);
-        net.forward(random(1, 2, 2, 5, 5));
+        net.forward(TestTensors.gaussian(1, 2, 2, 5, 5));
         assertThat(stats.records(3)).isEmpty();
         stats.clear();
         assertThat(stats.steps()).isEmpty();
@@ -113,7 +105,7 @@ class HooksTest {
     void nothingIsRecordedUntilAttached() {
         Sequential net = net();
         GradientStats stats = new GradientStats();
-        net.forward(random(1, 2, 2, 5, 5));
+        net.forward(TestTensors.gaussian(1, 2, 2, 5, 5));
         assertThat(stats.steps()).isEmpty();
     }
 
@@ -124,7 +116,7 @@ class HooksTest {
         CPU.fill(net.get(1).namedParameters().get("weight").data(), Double.POSITIVE_INFINITY);
         NonFiniteGuard guard = new NonFiniteGuard();
         net.addHook(guard);
-        net.forward(random(2, 2, 2, 5, 5));
+        net.forward(TestTensors.gaussian(2, 2, 2, 5, 5));
         assertThat(guard.tripped()).isTrue();
         assertThat(guard.first().path()).isEqualTo("1");
         assertThat(guard.first().where()).isEqualTo("the output");
@@ -140,9 +132,9 @@ class HooksTest {
         Sequential net = net();
         NonFiniteGuard guard = new NonFiniteGuard(true);
         net.addHook(guard);
-        net.forward(random(3, 2, 2, 5, 5));
+        net.forward(TestTensors.gaussian(3, 2, 2, 5, 5));
         assertThat(guard.tripped()).isFalse();
-        Tensor dy = random(4, 2, 4);
+        Tensor dy = TestTensors.gaussian(4, 2, 4);
         float[] d = dy.toFloats();
         d[3] = Float.NaN;
         assertThatThrownBy(() -> net.backward(CPU.fromFloats(d, 2, 4)))

@@ -4,29 +4,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.junit.jupiter.api.Test;
-import org.resnet4j.core.Rng;
 import org.resnet4j.core.Tensor;
-import org.resnet4j.core.cpu.CpuBackend;
 import org.resnet4j.ops.Module;
+import org.resnet4j.ops.TestTensors;
 import org.resnet4j.ops.init.RandomState;
 
 /** Structure of the models: shapes, names, init, options and zoo errors (numbers against PyTorch live in the golden tests). */
 class ModelStructureTest {
 
-    static Tensor random(long seed, int... shape) {
-        Rng r = new Rng(seed);
-        int n = 1;
-        for (int d : shape) n *= d;
-        float[] x = new float[n];
-        for (int i = 0; i < n; i++) x[i] = (float) r.nextGaussian();
-        return CpuBackend.get().fromFloats(x, shape);
-    }
 
     @Test
     void seedBottleneckDemo() {
         // seed 000: Bottleneck(64, 256) on torch.randn(1, 64, 56, 56) gives torch.Size([1, 256, 56, 56])
         Module m = ModelZoo.create("seed-bottleneck");
-        assertThat(m.forward(random(1, 1, 64, 56, 56)).shape()).containsExactly(1, 256, 56, 56);
+        assertThat(m.forward(TestTensors.gaussian(1, 1, 64, 56, 56)).shape()).containsExactly(1, 256, 56, 56);
         assertThat(m.namedParameters().get("downsample.0.bias").shape()).containsExactly(256);
     }
 
@@ -35,7 +26,7 @@ class ModelStructureTest {
         // 87M parameters: build once, one eval forward on the 32x32 input its 4x4 head needs
         Module m = ModelZoo.create("seed-simple-resnet");
         m.eval();
-        assertThat(m.forward(random(1, 1, 3, 32, 32)).shape()).containsExactly(1, 10);
+        assertThat(m.forward(TestTensors.gaussian(1, 1, 3, 32, 32)).shape()).containsExactly(1, 10);
         assertThat(m.namedParameters()).containsKeys("conv1.0.bias", "res_block2.2.downsample.0.weight", "output.4.weight");
         assertThat(m.parameterCount()).isEqualTo(ParameterCountTest.PYTORCH.get("seed-simple-resnet"));
     }
