@@ -2,6 +2,8 @@
 our JMH results (read from the JSON file JMH wrote in the same sitting).
 
 Usage: side_by_side.py JMH_JSON   (called by side_by_side.sh, which runs JMH first)
+       side_by_side.py --model resnet20_128|resnet50_8 inference|train SECONDS   (one model's images/s;
+       called by models_alternating.sh)
 """
 import ctypes
 import json
@@ -134,28 +136,45 @@ def cifar_resnet20(torch):
     return nn.Sequential(*layers)
 
 
-def torch_models(torch):
-    res = {}
-    models = {"resnet20_128": (cifar_resnet20(torch), 128, 32)}
+def torch_model(torch, name):
+    """(module, batch, side) of a model case, or None without torchvision for ResNet-50."""
+    if name == "resnet20_128":
+        return cifar_resnet20(torch), 128, 32
     try:
         import torchvision
-        models["resnet50_8"] = (torchvision.models.resnet50(), 8, 224)
     except ImportError:
         print("torchvision is not installed: no PyTorch ResNet-50 reference (apt-get install python3-torchvision)", file=sys.stderr)
-    for name, (m, n, side) in models.items():
-        x = torch.randn(n, 3, side, side)
-        y = torch.arange(n) % 10
+        return None
+    return torchvision.models.resnet50(), 8, 224
+
+
+def torch_model_throughput(torch, name, mode, min_time=5.0):
+    """Images/s of an eval-mode forward (mode "inference") or of a training step (zero_grad, forward,
+    cross-entropy, backward, SGD with momentum 0.9 and weight decay 5e-4), as ModelBench measures ours."""
+    m, n, side = torch_model(torch, name)
+    x = torch.randn(n, 3, side, side)
+    y = torch.arange(n) % 10
+    if mode == "inference":
         m.eval()
         with torch.no_grad():
-            res["model %s inference" % name] = n / best_time(lambda: m(x))
-        m.train()
-        opt = torch.optim.SGD(m.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
+            return n / best_time(lambda: m(x), min_time)
+    m.train()
+    opt = torch.optim.SGD(m.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
 
-        def step():
-            opt.zero_grad()
-            torch.nn.functional.cross_entropy(m(x), y).backward()
-            opt.step()
-        res["model %s train step" % name] = n / best_time(step)
+    def step():
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(m(x), y).backward()
+        opt.step()
+    return n / best_time(step, min_time)
+
+
+def torch_models(torch):
+    res = {}
+    for name in ("resnet20_128", "resnet50_8"):
+        if torch_model(torch, name) is None:
+            continue
+        for mode, label in (("inference", "inference"), ("train", "train step")):
+            res["model %s %s" % (name, label)] = torch_model_throughput(torch, name, mode)
     return res
 
 
@@ -181,7 +200,17 @@ def ours(path):
     return res
 
 
+def one_model(name, mode, seconds):
+    """side_by_side.py --model NAME inference|train SECONDS: prints one PyTorch images/s (models_alternating.sh)."""
+    import torch
+    torch.set_num_threads(2)
+    print("%.3f" % torch_model_throughput(torch, name, mode, seconds))
+
+
 def main():
+    if sys.argv[1] == "--model":
+        one_model(sys.argv[2], sys.argv[3], float(sys.argv[4]))
+        return
     mine = ours(sys.argv[1])
     which = sys.argv[2] if len(sys.argv) > 2 else "all"
     theirs, notes = {}, []
