@@ -206,6 +206,15 @@ class CommandLineTest {
         assertThat(err()).contains("--device must be cpu, opencl, opencl:N or opencl:NAME, got 'cuda'");
     }
 
+    @Test
+    void profilesOnAnOpenClDeviceWhenThereIsOne() {
+        org.resnet4j.opencl.OpenClTestSupport.backendOrSkip(); // fails in CI without OpenCL, skips elsewhere
+        // each module's clock read after the queue has finished (Backend.finish)
+        assertThat(Main.run("profile", "--model", "resnet20", "--input-shape", "2,3,16,16", "--steps", "1", "--warmup", "1",
+                "--top", "3", "--device", "opencl:0")).as(err()).isEqualTo(0);
+        assertThat(out()).contains("training steps on opencl:0", "Conv2d 3x3/1", "The 3 slowest modules");
+    }
+
     static String[] concat(String[] a, String... b) {
         String[] r = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, r, a.length, b.length);
