@@ -11,11 +11,7 @@ cd "$ROOT"
 # shellcheck source=../scripts/jdk.sh
 source scripts/jdk.sh
 resnet4j_build_tools
-PY=/usr/bin/python3
-"$PY" -c 'import torch, torchvision' 2>/dev/null || {
-  echo "models_alternating needs PyTorch and torchvision for $PY: apt-get install python3-torch python3-torchvision" >&2
-  exit 1
-}
+resnet4j_reference_python torch torchvision
 ROUNDS="${1:-5}"
 SECONDS_PER_RUN="${2:-5}"
 shift $(( $# < 2 ? $# : 2 ))

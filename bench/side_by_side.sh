@@ -9,11 +9,7 @@ cd "$ROOT"
 # shellcheck source=../scripts/jdk.sh
 source scripts/jdk.sh
 resnet4j_build_tools
-PY=/usr/bin/python3
-"$PY" -c 'import numpy, torch' 2>/dev/null || {
-  echo "side_by_side needs numpy and PyTorch for $PY: apt-get install python3-numpy libopenblas0-pthread python3-torch" >&2
-  exit 1
-}
+resnet4j_reference_python numpy torch
 
 JAR=bench/target/resnet4j-bench-0.1.0-SNAPSHOT.jar
 echo "building the benchmarks..." >&2

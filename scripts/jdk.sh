@@ -48,3 +48,18 @@ resnet4j_need_maven() {
 resnet4j_build_tools() {
   resnet4j_find_jdk && resnet4j_need_maven
 }
+# The reference side of the benchmarks: sets PY to Debian's python3 and checks that it imports each module named,
+# failing with the package that provides it (PyPI is not needed: numpy, torch and torchvision are Debian's).
+resnet4j_reference_python() {
+  PY=/usr/bin/python3
+  local m pkg
+  for m in "$@"; do
+    "$PY" -c "import $m" 2>/dev/null && continue
+    case "$m" in
+      numpy) pkg="python3-numpy libopenblas0-pthread" ;;
+      *) pkg="python3-$m" ;;
+    esac
+    echo "$(basename "$0") needs the Python module $m for $PY: apt-get install $pkg" >&2
+    return 1
+  done
+}
