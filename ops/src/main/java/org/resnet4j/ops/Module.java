@@ -56,6 +56,8 @@ public abstract class Module {
     private final List<Tensor> gradients = new ArrayList<>();   // children's input gradients in this backward
     private Tensor input, output; // of the last forward, when it had children: the caller's, never released
     private boolean inputGradientSkipped;                         // see backwardParameters
+    /** How many backwardParameters passes are running on this thread (a null gradient is legal only inside one). */
+    private static final ThreadLocal<int[]> PARAMETERS_ONLY = ThreadLocal.withInitial(() -> new int[1]);
 
     // ------------------------------------------------------------------ the two passes
 
@@ -88,9 +90,12 @@ public abstract class Module {
         // branch's (a residual block's input gradient is such a sum, and needs both parts)
         if (input != null && chainsChildren()) markInputReaders(input, skipping);
         for (Module m : skipping) m.inputGradientSkipped = true;
+        int[] running = PARAMETERS_ONLY.get();
+        running[0]++;
         try {
             backward(dy);
         } finally {
+            running[0]--;
             for (Module m : skipping) m.inputGradientSkipped = false;
         }
     }
@@ -127,9 +132,13 @@ public abstract class Module {
 
     /** Given dL/dy, returns dL/dx and adds dL/dparam into each parameter's gradient. */
     public final Tensor backward(Tensor dy) {
-        // upstream of a skipped input gradient (backwardParameters): a layer that handed the model's input on as it
-        // is (Identity, an in-place ReLU); nothing flows back through it
-        if (dy == null) return null;
+        if (dy == null) {
+            // upstream of a skipped input gradient (backwardParameters): a layer that handed the model's input on as
+            // it is (Identity, an in-place ReLU); nothing flows back through it
+            if (PARAMETERS_ONLY.get()[0] > 0) return null;
+            throw new IllegalArgumentException(describe() + ".backward got null; it needs dL/dy, a tensor of the shape of its"
+                    + " last forward's output");
+        }
         for (HookBinding h : hooks) h.hook().beforeBackward(h.path(), this, dy);
         Tensor dx = run(BACKWARD, dy);
         for (HookBinding h : hooks) h.hook().afterBackward(h.path(), this, dy, dx);

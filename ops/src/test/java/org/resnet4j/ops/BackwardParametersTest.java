@@ -109,5 +109,8 @@ class BackwardParametersTest {
         for (String p : full.keySet()) assertThat(parametersOnly.get(p)).as(p).isEqualTo(full.get(p));
         assertThat(seen.computed.get("2")).as("the convolution's input gradient").isFalse();
         assertThat(seen.computed.get("3")).as("the pool's").isTrue();
+        // outside backwardParameters a null gradient is the caller's mistake, not a skipped one
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> net.backward(null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("Sequential").hasMessageContaining("dL/dy");
     }
 }
