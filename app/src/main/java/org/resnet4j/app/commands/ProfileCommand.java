@@ -121,7 +121,6 @@ public final class ProfileCommand implements Callable<Integer> {
             sgd.zeroGrad();
             long t1 = System.nanoTime();
             loss.forward(net.forward(x), labels);
-            long t2 = System.nanoTime();
             net.backwardParameters(loss.backward());
             backend.finish();
             long t3 = System.nanoTime();

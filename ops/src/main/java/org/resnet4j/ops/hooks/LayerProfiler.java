@@ -49,7 +49,7 @@ public final class LayerProfiler implements ModuleHook {
         }
     }
 
-    private record Frame(String path, Module module, boolean forward, long start, long[] children) {}
+    private record Frame(String path, boolean forward, long start, long[] children) {}
 
     private final Map<String, Slot> slots = new LinkedHashMap<>();
     private final Deque<Frame> open = new ArrayDeque<>();
@@ -78,7 +78,7 @@ public final class LayerProfiler implements ModuleHook {
         if (!enabled) return;
         Slot s = slot(path, module);
         if (s.kind == null) s.kind = kind(module, input);
-        start(path, module, true, input.backend());
+        start(path, true, input.backend());
     }
 
     @Override
@@ -88,14 +88,13 @@ public final class LayerProfiler implements ModuleHook {
         Slot s = slot(path, module);
         s.forwardNanos += t[0];
         s.selfForwardNanos += t[1];
-        s.forwards++;
-        s.multAdds = ModelSummary.ownMultAdds(module, output);
+        if (s.forwards++ == 0) s.multAdds = ModelSummary.ownMultAdds(module, output);
     }
 
     @Override
     public void beforeBackward(String path, Module module, Tensor gradOutput) {
         if (!enabled) return;
-        start(path, module, false, gradOutput.backend());
+        start(path, false, gradOutput.backend());
     }
 
     @Override
@@ -112,9 +111,9 @@ public final class LayerProfiler implements ModuleHook {
         return slots.computeIfAbsent(path, p -> new Slot(module.getClass().getSimpleName()));
     }
 
-    private void start(String path, Module module, boolean forward, Backend backend) {
+    private void start(String path, boolean forward, Backend backend) {
         backend.finish(); // what the parent queued before this module is the parent's
-        open.push(new Frame(path, module, forward, System.nanoTime(), new long[1]));
+        open.push(new Frame(path, forward, System.nanoTime(), new long[1]));
     }
 
     /** {total, self} nanoseconds of the pass that ends here; the total is charged to the enclosing module's children. */
