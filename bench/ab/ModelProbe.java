@@ -57,6 +57,19 @@ public final class ModelProbe {
         }
     }
 
+    /**
+     * The inference loop's scope: InferenceMode where the build has it (convolutions fused with their batch norms),
+     * else nothing, so that each build's inference is what its Classifier runs.
+     */
+    private static AutoCloseable inferenceMode() throws ReflectiveOperationException {
+        try {
+            return (AutoCloseable) Class.forName("org.resnet4j.ops.InferenceMode", true, ModelProbe.class.getClassLoader())
+                    .getMethod("enter").invoke(null);
+        } catch (ClassNotFoundException older) {
+            return () -> { };
+        }
+    }
+
     /** Milliseconds per step, averaged over reps steps. */
     public static double run(int reps) {
         long t0 = System.nanoTime();
@@ -69,7 +82,11 @@ public final class ModelProbe {
                 sgd.step();
             } else {
                 net.eval();
-                last = net.forward(x).toFloats()[0];
+                try (AutoCloseable mode = inferenceMode()) {
+                    last = net.forward(x).toFloats()[0];
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
             }
         }
         return (System.nanoTime() - t0) / 1e6 / reps;

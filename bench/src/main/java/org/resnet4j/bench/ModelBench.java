@@ -15,6 +15,7 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.resnet4j.core.Backend;
 import org.resnet4j.core.Tensor;
 import org.resnet4j.core.cpu.CpuBackend;
+import org.resnet4j.ops.InferenceMode;
 import org.resnet4j.ops.Module;
 import org.resnet4j.ops.models.ModelZoo;
 import org.resnet4j.ops.nn.CrossEntropyLoss;
@@ -68,7 +69,10 @@ public class ModelBench {
     @Benchmark
     public Object inference(Images images) {
         net.eval();
-        Tensor logits = net.forward(x);
+        Tensor logits;
+        try (InferenceMode ignored = InferenceMode.enter()) {
+            logits = net.forward(x);
+        }
         images.add(batch);
         return backend instanceof CpuBackend ? logits : backend.toFloats(logits);
     }

@@ -3,6 +3,7 @@ package org.resnet4j.bench;
 import java.util.Locale;
 import org.resnet4j.core.Tensor;
 import org.resnet4j.core.cpu.CpuBackend;
+import org.resnet4j.ops.InferenceMode;
 import org.resnet4j.ops.Module;
 import org.resnet4j.ops.models.ModelZoo;
 import org.resnet4j.ops.nn.CrossEntropyLoss;
@@ -42,7 +43,11 @@ public final class ModelThroughput {
             loss.forward(net.forward(x), labels);
             net.backwardParameters(loss.backward());
             sgd.step();
-        } : () -> net.forward(x);
+        } : () -> {
+            try (InferenceMode ignored = InferenceMode.enter()) {
+                net.forward(x);
+            }
+        };
         for (int i = 0; i < 3; i++) step.run();
         long start = System.nanoTime(), calls = 0;
         while (System.nanoTime() - start < seconds * 1e9 || calls < 3) {

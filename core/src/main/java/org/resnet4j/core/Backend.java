@@ -122,6 +122,18 @@ public interface Backend {
     /** y (n, cOut, oh, ow) = conv(x (n, cIn, h, w), w (cOut, cIn/g, kH, kW)) + bias (cOut, nullable). */
     void conv2dForward(Tensor x, Tensor weight, Tensor bias, ConvGeometry g, Tensor y);
 
+    /**
+     * y = relu?(batchnorm_eval(conv(x) + bias) + residual) as {@link ConvEpilogue} describes, for inference: the
+     * same bits as the layers one after another, which is what this default does. A backend that finishes each
+     * output as its convolution stores it overrides this.
+     */
+    default void conv2dForwardFused(Tensor x, Tensor weight, Tensor bias, ConvGeometry g, ConvEpilogue e, Tensor y) {
+        conv2dForward(x, weight, bias, g, y);
+        if (e.normalizes()) batchNormEvalForward(y, e.runMean(), e.runVar(), e.gamma(), e.beta(), e.eps(), y);
+        if (e.residual() != null) add(y, e.residual(), y);
+        if (e.relu()) relu(y, y);
+    }
+
     /** dx (n, cIn, h, w) = conv_transpose(dy, weight): overwritten. */
     void conv2dBackwardInput(Tensor dy, Tensor weight, ConvGeometry g, Tensor dx);
 
@@ -139,7 +151,7 @@ public interface Backend {
     void batchNormTrainForward(Tensor x, Tensor gamma, Tensor beta, double eps, Tensor y,
                                Tensor batchMean, Tensor batchVar, Tensor batchInvStd);
 
-    /** Eval-mode batch norm with running statistics: y = (x - runMean) / sqrt(runVar + eps) * gamma + beta. */
+    /** Eval-mode batch norm with running statistics: y = (x - runMean) / sqrt(runVar + eps) * gamma + beta. y may alias x. */
     void batchNormEvalForward(Tensor x, Tensor runMean, Tensor runVar, Tensor gamma, Tensor beta, double eps, Tensor y);
 
     /**

@@ -56,6 +56,7 @@ public abstract class Module {
     private final List<Tensor> gradients = new ArrayList<>();   // children's input gradients in this backward
     private Tensor input, output; // of the last forward, when it had children: the caller's, never released
     private boolean inputGradientSkipped;                         // see backwardParameters
+    private boolean forwardKeptNothing;                           // the last forward ran under InferenceMode
     /** How many backwardParameters passes are running on this thread (a null gradient is legal only inside one). */
     private static final ThreadLocal<int[]> PARAMETERS_ONLY = ThreadLocal.withInitial(() -> new int[1]);
 
@@ -67,6 +68,9 @@ public abstract class Module {
         releaseAll(activations, input, output);
         for (HookBinding h : hooks) h.hook().beforeForward(h.path(), this, x);
         Tensor y = run(FORWARD, x);
+        // under InferenceMode nothing below kept what backward needs, including layers a fused pass stood in for
+        if (InferenceMode.active()) markKeptNothing();
+        else forwardKeptNothing = false;
         boolean composite = !activations.isEmpty();
         input = composite ? x : null;
         output = composite ? y : null;
@@ -139,6 +143,10 @@ public abstract class Module {
             throw new IllegalArgumentException(describe() + ".backward got null; it needs dL/dy, a tensor of the shape of its"
                     + " last forward's output");
         }
+        if (forwardKeptNothing) {
+            throw new IllegalStateException(describe() + ".backward: its last forward ran under InferenceMode, which keeps nothing"
+                    + " for backward; run the forward outside InferenceMode to get gradients");
+        }
         for (HookBinding h : hooks) h.hook().beforeBackward(h.path(), this, dy);
         Tensor dx = run(BACKWARD, dy);
         for (HookBinding h : hooks) h.hook().afterBackward(h.path(), this, dy, dx);
@@ -155,6 +163,11 @@ public abstract class Module {
         } finally {
             running = outer;
         }
+    }
+
+    private void markKeptNothing() {
+        forwardKeptNothing = true;
+        for (Module c : children.values()) c.markKeptNothing();
     }
 
     /** Records a result for the parent that is running now (if any): the parent owns it from here. */
@@ -364,6 +377,11 @@ public abstract class Module {
         for (HookBinding h : hooks) h.hook().afterResidualBackward(h.path(), this, dSum, dxMain, dxShortcut, dx);
     }
 
+    /** Whether a hook is attached to this module itself. */
+    public final boolean hasHooks() {
+        return !hooks.isEmpty();
+    }
+
     public void removeHook(ModuleHook hook) {
         for (Module m : namedModules().values()) m.hooks.removeIf(b -> b.hook() == hook);
     }
@@ -387,6 +405,15 @@ public abstract class Module {
             d = dx;
         }
         return d;
+    }
+
+    /**
+     * Owns {@code t}, an output this module's forward computed without a child's forward (a fused pass, see
+     * {@link InferenceMode}), as it owns its children's outputs: released at the start of its next forward.
+     */
+    protected final Tensor ownActivation(Tensor t) {
+        if (running == FORWARD) activations.add(t);
+        return t;
     }
 
     /** Throws an error naming this layer, the expected and the actual shape. */

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
 import org.resnet4j.core.Backend;
+import org.resnet4j.core.ConvEpilogue;
 import org.resnet4j.core.ConvGeometry;
 import org.resnet4j.core.PoolGeometry;
 import org.resnet4j.core.Rng;
@@ -127,8 +128,15 @@ public final class BackendConformance {
             Pair dw = pair(TestData.uniform(rng, numel(ws), -1, 1), ws);
             fast.conv2dBackwardWeight(dy.f, x.f, g, dw.f);
             ref.conv2dBackwardWeight(dy.r, x.r, g, dw.r);
+            // inference's fused form: the eval batch norm, a residual sum and the ReLU applied as the output is stored
+            Pair mean = pair(TestData.uniform(rng, c.cOut(), -0.5, 0.5), c.cOut()), var = pair(TestData.uniform(rng, c.cOut(), 0.5, 2), c.cOut());
+            Pair gamma = pair(TestData.uniform(rng, c.cOut(), 0.5, 1.5), c.cOut()), beta = pair(TestData.uniform(rng, c.cOut(), -0.5, 0.5), c.cOut());
+            Pair residual = pair(TestData.uniform(rng, numel(ys), -1, 1), ys), fused = zeros(ys);
+            fast.conv2dForwardFused(x.f, w.f, b == null ? null : b.f, g, new ConvEpilogue(mean.f, var.f, gamma.f, beta.f, 1e-5, residual.f, true), fused.f);
+            ref.conv2dForwardFused(x.r, w.r, b == null ? null : b.r, g, new ConvEpilogue(mean.r, var.r, gamma.r, beta.r, 1e-5, residual.r, true), fused.r);
             List<CheckResult> out = new ArrayList<>();
             out.add(cmp("Conv2d", c.name(), "y", y, FORWARD_TOL));
+            out.add(cmp("Conv2d", c.name(), "y fused with eval bn + residual + relu", fused, FORWARD_TOL));
             out.add(cmp("Conv2d", c.name(), "dx", dx, GRAD_TOL));
             out.add(cmp("Conv2d", c.name(), "dweight (+=)", dw, GRAD_TOL));
             if (c.bias()) {

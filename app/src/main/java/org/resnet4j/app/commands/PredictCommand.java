@@ -18,6 +18,7 @@ import org.resnet4j.app.data.IdxReader;
 import org.resnet4j.app.train.RunInfo;
 import org.resnet4j.core.Tensor;
 import org.resnet4j.core.cpu.CpuBackend;
+import org.resnet4j.ops.InferenceMode;
 import org.resnet4j.ops.api.ImagePreprocessing;
 import org.resnet4j.ops.nn.Softmax;
 import picocli.CommandLine;
@@ -68,7 +69,10 @@ public final class PredictCommand implements Callable<Integer> {
             info.norm().apply(inputs.get(i), 0, info.height() * info.width());
             System.arraycopy(inputs.get(i), 0, x, i * per, per);
         }
-        Tensor logits = l.model().forward(CpuBackend.get().fromFloats(x, inputs.size(), info.inChannels(), info.height(), info.width()));
+        Tensor logits;
+        try (InferenceMode ignored = InferenceMode.enter()) {
+            logits = l.model().forward(CpuBackend.get().fromFloats(x, inputs.size(), info.inChannels(), info.height(), info.width()));
+        }
         float[] p = Softmax.probabilities(logits).toFloats();
         int k = logits.dim(1);
         for (int i = 0; i < inputs.size(); i++) {

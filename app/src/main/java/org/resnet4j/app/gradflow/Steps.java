@@ -3,6 +3,7 @@ package org.resnet4j.app.gradflow;
 import org.resnet4j.app.data.Batch;
 import org.resnet4j.app.data.BatchLoader;
 import org.resnet4j.core.Tensor;
+import org.resnet4j.ops.InferenceMode;
 import org.resnet4j.ops.Module;
 import org.resnet4j.ops.nn.CrossEntropyLoss;
 
@@ -26,7 +27,7 @@ final class Steps {
     static double testError(Module model, BatchLoader loader) {
         model.eval();
         long wrong = 0, n = 0;
-        try (BatchLoader.Epoch e = loader.epoch()) {
+        try (BatchLoader.Epoch e = loader.epoch(); InferenceMode ignored = InferenceMode.enter()) {
             while (e.hasNext()) {
                 Batch b = e.next();
                 wrong += wrong(model.forward(b.images()), b.classes());

@@ -5,6 +5,7 @@ import java.util.Locale;
 import org.resnet4j.app.data.Batch;
 import org.resnet4j.app.data.BatchLoader;
 import org.resnet4j.core.Tensor;
+import org.resnet4j.ops.InferenceMode;
 import org.resnet4j.ops.Module;
 import org.resnet4j.ops.nn.CrossEntropyLoss;
 
@@ -22,7 +23,7 @@ public record Evaluation(double loss, double accuracy, long[][] confusion, List<
         CrossEntropyLoss ce = new CrossEntropyLoss();
         double lossSum = 0;
         long n = 0, correct = 0;
-        try (BatchLoader.Epoch e = loader.epoch()) {
+        try (BatchLoader.Epoch e = loader.epoch(); InferenceMode ignored = InferenceMode.enter()) {
             while (e.hasNext()) {
                 Batch b = e.next();
                 Tensor logits = model.forward(b.images());

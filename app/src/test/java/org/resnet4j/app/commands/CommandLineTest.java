@@ -95,6 +95,8 @@ class CommandLineTest {
         assertThat(Main.run("profile", "--model", "resnet20", "--input-shape", "2,3,32,32", "--steps", "1", "--warmup", "0",
                 "--top", "3", "--inference")).isEqualTo(0);
         assertThat(out()).contains("inference on cpu", "The 3 slowest modules").doesNotContain("SGD step");
+        // and the fused forward, every one of ResNet-20's 19 convolutions with its batch norm
+        assertThat(out()).contains("Under InferenceMode (what predict and eval run), with 19 of 19 convolutions fused");
 
         assertThat(Main.run("profile", "--model", "resnet7")).isEqualTo(2);
         assertThat(Main.run("profile", "--steps", "0")).isEqualTo(2);

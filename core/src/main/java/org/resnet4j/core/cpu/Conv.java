@@ -32,11 +32,20 @@ final class Conv {
 
     // y: (n, cOut, oh, ow) = conv(x: (n, cIn, h, w), w: (cOut, cIn/g, kH, kW)) + bias: (cOut)
     static void forward(Kernels kr, float[] x, float[] w, float[] bias, ConvGeometry g, float[] y) {
-        if (Winograd.chosen(g)) Winograd.forward(kr, x, w, bias, g, y);
-        else forwardIm2col(kr, x, w, bias, g, y);
+        forward(kr, x, w, bias, g, y, null);
+    }
+
+    /** The forward with each output tile finished by {@code finish} (nullable; see {@link OutputEpilogue}) as it is stored. */
+    static void forward(Kernels kr, float[] x, float[] w, float[] bias, ConvGeometry g, float[] y, OutputEpilogue finish) {
+        if (Winograd.chosen(g)) Winograd.forward(kr, x, w, bias, g, y, finish);
+        else forwardIm2col(kr, x, w, bias, g, y, finish);
     }
 
     static void forwardIm2col(Kernels kr, float[] x, float[] w, float[] bias, ConvGeometry g, float[] y) {
+        forwardIm2col(kr, x, w, bias, g, y, null);
+    }
+
+    static void forwardIm2col(Kernels kr, float[] x, float[] w, float[] bias, ConvGeometry g, float[] y, OutputEpilogue after) {
         final int groups = g.groups(), copg = g.cOutPerGroup(), cpg = g.cInPerGroup();
         final int kk = cpg * g.kH() * g.kW(), ohw = g.outH() * g.outW(), hw = g.h() * g.w(), nr = kr.nr();
         final boolean pointwise = g.isPointwise();
@@ -48,6 +57,8 @@ final class Conv {
         // the weights are packed once here, not once per image: with small images (ResNet-50's 7x7 layer4,
         // 2304x512 weights for 49 pixels) packing them costs as much as the product
         PackedA[] packedW = packWeights(kr, w, groups, copg, kk, false);
+        // the bias, then whatever the caller fused after it, on each tile of y while it is in cache
+        final OutputEpilogue finish = OutputEpilogue.withBias(after, bias);
         Parallel.forEach(perImage * nChunks, t -> {
             int image = t / (groups * nChunks), gr = (t / nChunks) % groups, chunk = t % nChunks;
             int j0 = chunk * chunkCols, j1 = Math.min(ohw, j0 + chunkCols);
@@ -70,13 +81,10 @@ final class Conv {
             } else {
                 bp = (p0, kc, jj, nc, dst) -> kr.packBIm2col(x, xBase, g, p0, kc, jj, nc, dst);
             }
-            GemmDriver.block(kr, 0, copg, j0, j1, kk, 1f, ap, bp, 0f, y, offY, ohw);
-            if (bias != null) {
-                for (int co = 0; co < copg; co++) {
-                    int row = offY + co * ohw;
-                    kr.addScalar(y, bias[gr * copg + co], row + j0, row + j1);
-                }
-            }
+            GemmDriver.TileDone done = finish == null ? null : (i0, i1, c0, c1) -> {
+                for (int co = i0; co < i1; co++) finish.apply(kr, gr * copg + co, y, offY + co * ohw + c0, offY + co * ohw + c1);
+            };
+            GemmDriver.block(kr, 0, copg, j0, j1, kk, 1f, ap, bp, 0f, y, offY, ohw, done);
         });
     }
 

@@ -1,6 +1,7 @@
 package org.resnet4j.core.cpu;
 
 import org.resnet4j.core.Backend;
+import org.resnet4j.core.ConvEpilogue;
 import org.resnet4j.core.ConvGeometry;
 import org.resnet4j.core.DType;
 import org.resnet4j.core.Parallel;
@@ -351,6 +352,19 @@ public final class CpuBackend implements Backend {
         Conv.forward(K, data(x), data(weight), bias == null ? null : data(bias), g, data(y));
     }
 
+    /** Each output tile goes through the batch norm, the residual sum and the ReLU as the convolution stores it. */
+    @Override
+    public void conv2dForwardFused(Tensor x, Tensor weight, Tensor bias, ConvGeometry g, ConvEpilogue e, Tensor y) {
+        float[] scale = null, shift = null;
+        if (e.normalizes()) {
+            scale = new float[g.cOut()];
+            shift = new float[g.cOut()];
+            evalScaleShift(e.runMean(), e.runVar(), e.gamma(), e.beta(), e.eps(), scale, shift);
+        }
+        OutputEpilogue finish = new OutputEpilogue(null, scale, shift, e.residual() == null ? null : data(e.residual()), e.relu());
+        Conv.forward(K, data(x), data(weight), bias == null ? null : data(bias), g, data(y), finish);
+    }
+
     @Override
     public void conv2dBackwardInput(Tensor dy, Tensor weight, ConvGeometry g, Tensor dx) {
         Conv.backwardInput(K, data(dy), data(weight), g, data(dx));
@@ -403,19 +417,32 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void batchNormEvalForward(Tensor x, Tensor runMean, Tensor runVar, Tensor gamma, Tensor beta, double eps, Tensor y) {
-        float[] xs = data(x), ys = data(y), mean = data(runMean), var = data(runVar);
-        float[] ga = gamma == null ? null : data(gamma), be = beta == null ? null : data(beta);
+        float[] xs = data(x), ys = data(y);
         int n = x.dim(0), c = x.dim(1), hw = spatial(x);
+        float[] scale = new float[c], shift = new float[c];
+        evalScaleShift(runMean, runVar, gamma, beta, eps, scale, shift);
         Parallel.forEach(c, ch -> {
-            double is = 1.0 / Math.sqrt(var[ch] + eps);
-            double gch = ga == null ? 1.0 : ga[ch];
-            float scale = (float) (is * gch);
-            float shift = (float) ((be == null ? 0.0 : be[ch]) - mean[ch] * is * gch);
             for (int i = 0; i < n; i++) {
                 int base = (i * c + ch) * hw;
-                K.affine(xs, ys, scale, shift, base, base + hw);
+                K.affine(xs, ys, scale[ch], shift[ch], base, base + hw);
             }
         });
+    }
+
+    /**
+     * The eval batch norm as y = fma(x, scale, shift) per channel: scale = gamma / sqrt(var + eps) and
+     * shift = beta - mean * scale, worked out in double and rounded once (also for {@link #conv2dForwardFused}).
+     */
+    private static void evalScaleShift(Tensor runMean, Tensor runVar, Tensor gamma, Tensor beta, double eps,
+                                       float[] scale, float[] shift) {
+        float[] mean = data(runMean), var = data(runVar);
+        float[] ga = gamma == null ? null : data(gamma), be = beta == null ? null : data(beta);
+        for (int ch = 0; ch < scale.length; ch++) {
+            double is = 1.0 / Math.sqrt(var[ch] + eps);
+            double gch = ga == null ? 1.0 : ga[ch];
+            scale[ch] = (float) (is * gch);
+            shift[ch] = (float) ((be == null ? 0.0 : be[ch]) - mean[ch] * is * gch);
+        }
     }
 
     @Override

@@ -218,6 +218,18 @@ final class GemmDriver {
      */
     static void block(Kernels kr, int i0, int i1, int j0, int j1, int k, float alpha, APacker ap, BPacker bp,
                       float beta, float[] c, int offC, int ldc) {
+        block(kr, i0, i1, j0, j1, k, alpha, ap, bp, beta, c, offC, ldc, null);
+    }
+
+    /** Called for each tile of C right after its last K block, while the tile is still in cache. */
+    interface TileDone {
+        /** C[i0:i1, j0:j1] (rows and columns of the product) holds its final values. */
+        void finish(int i0, int i1, int j0, int j1);
+    }
+
+    /** {@link #block}, then {@code done} (nullable) on each tile of C as soon as it is final. */
+    static void block(Kernels kr, int i0, int i1, int j0, int j1, int k, float alpha, APacker ap, BPacker bp,
+                      float beta, float[] c, int offC, int ldc, TileDone done) {
         int mr = kr.mr(), nr = kr.nr();
         Workspace ws = Workspace.get();
         int kcMax = kBlock(k);
@@ -239,6 +251,7 @@ final class GemmDriver {
                         int cols = Math.min(chunk, jc + ncb - jr);
                         bp.pack(pc, kcb, jr, cols, bBuf);
                         kr.macro(rows, cols, kcb, a, bBuf, c, offC + i0 * ldc + jr, ldc, alpha, beta, pc == 0);
+                        if (done != null && pc + kcb == k) done.finish(i0, i1, jr, jr + cols);
                     }
                 }
             }
@@ -259,6 +272,7 @@ final class GemmDriver {
                     if (packedA != null) a = packedA.block(ic, mcb, pc, kcb);
                     else ap.pack(ic, mcb, pc, kcb, aBuf);
                     kr.macro(mcb, ncb, kcb, a, bBuf, c, offC + ic * ldc + jc, ldc, alpha, beta, pc == 0);
+                    if (done != null && pc + kcb == k) done.finish(ic, ic + mcb, jc, jc + ncb);
                 }
             }
         }

@@ -613,6 +613,22 @@ class Kernels {
         for (int i = from; i < to; i++) y[i] = Math.fma(x[i], scale, shift);
     }
 
+    /**
+     * y = relu?(fma(y + bias, scale, shift) + r) on [from, to), r read at y's indices: {@link #addScalar}, {@link #affine},
+     * {@link #add} and {@link #relu} one after another, each only when asked for (same bits, one pass). See {@link OutputEpilogue}.
+     */
+    void finishOutput(float[] y, int from, int to, boolean addBias, float bias, boolean affine, float scale, float shift,
+                      float[] r, boolean relu) {
+        for (int i = from; i < to; i++) {
+            float v = y[i];
+            if (addBias) v += bias;
+            if (affine) v = Math.fma(v, scale, shift);
+            if (r != null) v += r[i];
+            if (relu && !(v > 0f || v != v)) v = 0f;
+            y[i] = v;
+        }
+    }
+
     /** dx = ka*dy + kb*x + kc, the batch-norm input gradient rewritten as one affine map per channel. */
     void affine2(float[] dy, float[] x, float[] dx, float ka, float kb, float kc, int from, int to) {
         for (int i = from; i < to; i++) dx[i] = Math.fma(ka, dy[i], Math.fma(kb, x[i], kc));

@@ -971,6 +971,22 @@ final class VectorKernels extends Kernels {
     }
 
     @Override
+    void finishOutput(float[] y, int from, int to, boolean addBias, float bias, boolean affine, float scale, float shift,
+                      float[] r, boolean relu) {
+        int i = from;
+        FloatVector zero = FloatVector.zero(S);
+        for (int up = from + S.loopBound(to - from); i < up; i += L) {
+            FloatVector v = FloatVector.fromArray(S, y, i);
+            if (addBias) v = v.add(bias);
+            if (affine) v = v.fma(scale, shift);
+            if (r != null) v = v.add(FloatVector.fromArray(S, r, i));
+            if (relu) v = zero.blend(v, v.compare(VectorOperators.GT, 0f).or(v.test(VectorOperators.IS_NAN)));
+            v.intoArray(y, i);
+        }
+        super.finishOutput(y, i, to, addBias, bias, affine, scale, shift, r, relu);
+    }
+
+    @Override
     void affine2(float[] dy, float[] x, float[] dx, float ka, float kb, float kc, int from, int to) {
         int i = from;
         FloatVector va = FloatVector.broadcast(S, ka);

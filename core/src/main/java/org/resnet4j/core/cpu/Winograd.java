@@ -122,6 +122,11 @@ final class Winograd {
 
     // y: (n, cOut, oh, ow) = conv3x3(x: (n, cIn, h, w), w: (cOut, cIn, 3, 3)) + bias: (cOut)
     static void forward(Kernels kr, float[] x, float[] w, float[] bias, ConvGeometry g, float[] y) {
+        forward(kr, x, w, bias, g, y, null);
+    }
+
+    /** The forward with each output row finished by {@code finish} (nullable, without the bias: that is added here) as it is stored. */
+    static void forward(Kernels kr, float[] x, float[] w, float[] bias, ConvGeometry g, float[] y, OutputEpilogue finish) {
         final int cIn = g.cIn(), cOut = g.cOut();
         final Tiling tl = new Tiling(g);
         final int rowsPerTask = Math.max(1, TILES_PER_TASK / tl.span);
@@ -138,7 +143,7 @@ final class Winograd {
                 GemmDriver.block(kr, 0, cOut, 0, c.cols, cIn, 1f, u[xi],
                         GemmDriver.matrixB(kr, c.v, xi * c.vStride, c.cols, false), 0f, c.m, xi * c.mStride, c.cols);
             }
-            transformOutput(kr, c.m, bias, g, tl, row0, row1, c.cols, c.mStride, y);
+            transformOutput(kr, c.m, bias, g, tl, row0, row1, c.cols, c.mStride, y, finish);
         });
     }
 
@@ -391,7 +396,7 @@ final class Winograd {
      * are computed element-wise over positions (Kernels.winogradOutput) into four rows, then interleaved into y.
      */
     static void transformOutput(Kernels kr, float[] m, float[] bias, ConvGeometry g, Tiling tl, int row0, int row1,
-                                int cols, int stride, float[] y) {
+                                int cols, int stride, float[] y, OutputEpilogue finish) {
         final int cOut = g.cOut(), oh = g.outH(), ow = g.outW(), ohw = oh * ow, span = tl.span;
         final int used = (row1 - row0) * span;
         final float[] q = Workspace.get().winogradRows(4 * used);
@@ -402,6 +407,7 @@ final class Winograd {
                 int top = (image * cOut + co) * ohw + oy * ow;
                 interleave(kr, q, p, used, y, top, ow);
                 if (oy + 1 < oh) interleave(kr, q, 2 * used + p, used, y, top + ow, ow);
+                if (finish != null) finish.apply(kr, co, y, top, top + Math.min(2, oh - oy) * ow);
             }
         }
     }

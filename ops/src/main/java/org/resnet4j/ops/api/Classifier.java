@@ -12,6 +12,7 @@ import org.resnet4j.core.Backend;
 import org.resnet4j.core.Shape;
 import org.resnet4j.core.Tensor;
 import org.resnet4j.core.cpu.CpuBackend;
+import org.resnet4j.ops.InferenceMode;
 import org.resnet4j.ops.Module;
 import org.resnet4j.ops.Parameter;
 import org.resnet4j.ops.io.SafeTensors;
@@ -116,10 +117,13 @@ public final class Classifier {
 
     // ------------------------------------------------------------------ inference
 
-    /** Class probabilities (N, K) of a batch (N, C, H, W), in eval mode. */
+    /** Class probabilities (N, K) of a batch (N, C, H, W), in eval mode, under {@link InferenceMode}. */
     public Tensor predict(Tensor batch) {
         model.eval();
-        Tensor logits = model.forward(batch);                                  // (N, K)
+        Tensor logits;
+        try (InferenceMode ignored = InferenceMode.enter()) {
+            logits = model.forward(batch);                                     // (N, K)
+        }
         Tensor probs = logits.backend().zeros(logits.shape());
         logits.backend().softmax(logits, probs);
         return probs;

@@ -4,6 +4,7 @@ import org.resnet4j.core.Tensor;
 import org.resnet4j.ops.Module;
 import org.resnet4j.ops.nn.BatchNorm2d;
 import org.resnet4j.ops.nn.Conv2d;
+import org.resnet4j.ops.nn.InferenceFusion;
 import org.resnet4j.ops.nn.ReLU;
 import org.resnet4j.ops.nn.ResidualSum;
 
@@ -67,11 +68,19 @@ public final class BasicBlock extends Module {
 
     @Override
     protected Tensor forwardImpl(Tensor x) {                                    // x: (N, inplanes, H, W)
+        if (InferenceFusion.applies(conv1, bn1, relu) && InferenceFusion.applies(conv2, bn2, reluOut)) return fusedForward(x);
         Tensor out = relu.forward(bn1.forward(conv1.forward(x)));              // (N, planes, H/s, W/s)
         out = bn2.forward(conv2.forward(out));                                 // (N, planes, H/s, W/s)
         if (!residual) return reluOut.forward(out);                            // plain block: no shortcut
         Tensor shortcut = downsample == null ? x : downsample.forward(x);      // (N, planes, H/s, W/s)
         return reluOut.forward(sum.forward(out, shortcut));
+    }
+
+    /** The same, under InferenceMode: each batch norm, the sum and the ReLUs applied as their convolution stores its output. */
+    private Tensor fusedForward(Tensor x) {
+        Tensor out = ownActivation(InferenceFusion.convBn(conv1, bn1, null, relu, x));
+        Tensor shortcut = !residual ? null : downsample == null ? x : InferenceFusion.shortcut(downsample, x, this::ownActivation);
+        return InferenceFusion.convBn(conv2, bn2, shortcut, reluOut, out);
     }
 
     @Override

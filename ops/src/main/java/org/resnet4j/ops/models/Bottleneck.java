@@ -4,6 +4,7 @@ import org.resnet4j.core.Tensor;
 import org.resnet4j.ops.Module;
 import org.resnet4j.ops.nn.BatchNorm2d;
 import org.resnet4j.ops.nn.Conv2d;
+import org.resnet4j.ops.nn.InferenceFusion;
 import org.resnet4j.ops.nn.ReLU;
 import org.resnet4j.ops.nn.ResidualSum;
 
@@ -46,11 +47,23 @@ public final class Bottleneck extends Module {
 
     @Override
     protected Tensor forwardImpl(Tensor x) {                                    // x: (N, inplanes, H, W)
+        if (InferenceFusion.applies(conv1, bn1, relu) && InferenceFusion.applies(conv2, bn2, relu2)
+                && InferenceFusion.applies(conv3, bn3, reluOut)) {
+            return fusedForward(x);
+        }
         Tensor out = relu.forward(bn1.forward(conv1.forward(x)));              // (N, width, H, W)
         out = relu2.forward(bn2.forward(conv2.forward(out)));                  // (N, width, H/s, W/s)
         out = bn3.forward(conv3.forward(out));                                 // (N, 4*planes, H/s, W/s)
         Tensor shortcut = downsample == null ? x : downsample.forward(x);      // (N, 4*planes, H/s, W/s)
         return reluOut.forward(sum.forward(out, shortcut));
+    }
+
+    /** The same, under InferenceMode: each batch norm, the sum and the ReLUs applied as their convolution stores its output. */
+    private Tensor fusedForward(Tensor x) {
+        Tensor out = ownActivation(InferenceFusion.convBn(conv1, bn1, null, relu, x));
+        out = ownActivation(InferenceFusion.convBn(conv2, bn2, null, relu2, out));
+        Tensor shortcut = downsample == null ? x : InferenceFusion.shortcut(downsample, x, this::ownActivation);
+        return InferenceFusion.convBn(conv3, bn3, shortcut, reluOut, out);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package org.resnet4j.ops.nn;
 
 import org.resnet4j.core.Backend;
+import org.resnet4j.core.ConvEpilogue;
 import org.resnet4j.core.Shape;
 import org.resnet4j.core.Tensor;
 import org.resnet4j.core.cpu.CpuBackend;
@@ -91,6 +92,18 @@ public final class BatchNorm2d extends Module {
 
     public int numFeatures() {
         return numFeatures;
+    }
+
+    /** Whether a forward now normalizes with the running statistics (eval mode, tracking them). */
+    boolean usesRunningStats() {
+        return !training && trackRunningStats;
+    }
+
+    /** This layer in eval mode, then the residual sum and the ReLU, as a convolution's epilogue for {@code y} (its input). */
+    ConvEpilogue evalEpilogue(Tensor y, Tensor residual, boolean relu) {
+        checkShape(y);
+        return new ConvEpilogue(runningMean.data(), runningVar.data(), weight == null ? null : weight.data(),
+                bias == null ? null : bias.data(), eps, residual, relu);
     }
 
     private void checkShape(Tensor x) {

@@ -98,6 +98,19 @@ public final class Conv2d extends Module {
         return y;
     }
 
+    /**
+     * Under {@link org.resnet4j.ops.InferenceMode}: this convolution with {@code bn} (eval mode), then the residual sum
+     * and the ReLU, finished as the convolution stores its output. Keeps nothing for backward. See {@link InferenceFusion}.
+     */
+    Tensor forwardFused(Tensor x, BatchNorm2d bn, Tensor residual, boolean relu) {
+        ConvGeometry g = geometryFor(x.shape());
+        Checks.sameBackend(describe(), x, weight);
+        Tensor y = x.backend().empty(g.outputShape());                         // y: (N, out, OH, OW), overwritten
+        if (residual != null) ResidualSum.checkBranches(y, residual);
+        x.backend().conv2dForwardFused(x, weight.data(), bias == null ? null : bias.data(), g, bn.evalEpilogue(y, residual, relu), y);
+        return y;
+    }
+
     // dx = conv_transpose(dy, w); dw += x (correlated with) dy; db += sum over (N, OH, OW) of dy
     @Override
     protected Tensor backwardImpl(Tensor dy) {

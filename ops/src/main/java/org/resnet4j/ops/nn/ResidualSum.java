@@ -30,16 +30,21 @@ public final class ResidualSum {
 
     // out (N, C, H, W) = main (N, C, H, W) + shortcut (N, C, H, W)
     public Tensor forward(Tensor mainBranch, Tensor shortcut) {
+        checkBranches(mainBranch, shortcut);
+        Tensor out = inplace ? mainBranch : mainBranch.backend().empty(mainBranch.shape()); // out: (N, C, H, W), overwritten
+        mainBranch.backend().add(mainBranch, shortcut, out);
+        outputShape = out.shape();
+        return out;
+    }
+
+    /** The two branches must have one shape, on one backend (also for a sum fused into a convolution). */
+    static void checkBranches(Tensor mainBranch, Tensor shortcut) {
         if (!mainBranch.hasShape(shortcut.shape())) {
             throw new IllegalArgumentException("ResidualSum: the main branch gives " + Shape.str(mainBranch.shape())
                     + " but the shortcut gives " + Shape.str(shortcut.shape())
                     + "; they must match (a shortcut that changes channels or stride needs a downsample)");
         }
         Checks.sameBackend("ResidualSum", "the shortcut", mainBranch, shortcut);
-        Tensor out = inplace ? mainBranch : mainBranch.backend().empty(mainBranch.shape()); // out: (N, C, H, W), overwritten
-        mainBranch.backend().add(mainBranch, shortcut, out);
-        outputShape = out.shape();
-        return out;
     }
 
     // d(main + shortcut)/d(main) = d(main + shortcut)/d(shortcut) = 1: both branches receive dy itself.

@@ -16,6 +16,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.resnet4j.core.Tensor;
 import org.resnet4j.core.cpu.CpuBackend;
 import org.resnet4j.ops.Buffer;
+import org.resnet4j.ops.InferenceMode;
 import org.resnet4j.ops.Module;
 import org.resnet4j.ops.io.SafeTensors;
 import org.resnet4j.ops.io.StateDict;
@@ -91,6 +92,9 @@ class ModelGoldenTest {
         Tensor x = tensor(io.get("input"));
         model.eval();
         assertClose(name + " eval logits", model.forward(x).toFloats(), io.get("eval_logits").toFloats());
+        try (InferenceMode ignored = InferenceMode.enter()) {                 // convolutions fused with their batch norms
+            assertClose(name + " eval logits under InferenceMode", model.forward(x).toFloats(), io.get("eval_logits").toFloats());
+        }
 
         model.train();
         assertClose(name + " train logits", model.forward(x).toFloats(), io.get("train_logits").toFloats());

@@ -10,6 +10,7 @@ import org.resnet4j.core.Backend;
 import org.resnet4j.core.Rng;
 import org.resnet4j.core.Tensor;
 import org.resnet4j.core.cpu.CpuBackend;
+import org.resnet4j.ops.InferenceMode;
 import org.resnet4j.ops.Module;
 import org.resnet4j.ops.Sequential;
 import org.resnet4j.ops.init.RandomState;
@@ -165,6 +166,34 @@ class OpenClTrainingTest {
         for (int i = 0; i < cpu.length; i++) {
             assertThat(gpu[i]).as("loss of step %d (cpu %s, opencl %s)", i, cpu[i], gpu[i]).isCloseTo(cpu[i],
                     org.assertj.core.data.Offset.offset(1e-4));
+        }
+    }
+
+    /**
+     * InferenceMode on the device (the backend's conv2dForwardFused: the convolution, then the eval batch norm with the
+     * sum and ReLU folded into its kernels): the logits of the layers one by one, and the CPU's to float32 rounding.
+     */
+    @Test
+    void inferenceModeGivesTheLogitsOfTheLayersOneByOne() {
+        OpenClBackend cl = OpenClTestSupport.backendOrSkip();
+        Batch batch = batches(1, 4, 3, 32).get(0);
+        Module onDevice = resnet20().to(cl), onCpu = resnet20();
+        // statistics away from (0, 1): one training forward moves them
+        onDevice.train().forward(cl.fromFloats(batch.x(), batch.shape()));
+        onCpu.train().forward(CpuBackend.get().fromFloats(batch.x(), batch.shape()));
+        onDevice.eval();
+        onCpu.eval();
+        Tensor x = cl.fromFloats(batch.x(), batch.shape());
+        float[] layerByLayer = onDevice.forward(x).toFloats();
+        float[] fused, cpu;
+        try (InferenceMode mode = InferenceMode.enter()) {
+            fused = onDevice.forward(x).toFloats();
+            assertThat(mode.fusedConvolutions()).isEqualTo(19);
+            cpu = onCpu.forward(CpuBackend.get().fromFloats(batch.x(), batch.shape())).toFloats();
+        }
+        assertThat(fused).isEqualTo(layerByLayer);
+        for (int i = 0; i < cpu.length; i++) {
+            assertThat(fused[i]).as("logit %d", i).isCloseTo(cpu[i], org.assertj.core.data.Offset.offset(1e-4f * (1 + Math.abs(cpu[i]))));
         }
     }
 }
