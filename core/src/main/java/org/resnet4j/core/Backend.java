@@ -151,6 +151,18 @@ public interface Backend {
     void batchNormTrainForward(Tensor x, Tensor gamma, Tensor beta, double eps, Tensor y,
                                Tensor batchMean, Tensor batchVar, Tensor batchInvStd);
 
+    /**
+     * {@link #batchNormTrainForward}, then y = relu?(y + residual) (residual nullable, of y's shape): a training-mode
+     * batch norm with the residual sum and the ReLU after it, same bits as the three one after another (which is
+     * what this default does); a backend that applies them in its last pass over y saves two passes over memory.
+     */
+    default void batchNormTrainForwardFused(Tensor x, Tensor gamma, Tensor beta, double eps, Tensor y, Tensor batchMean,
+                                            Tensor batchVar, Tensor batchInvStd, Tensor residual, boolean relu) {
+        batchNormTrainForward(x, gamma, beta, eps, y, batchMean, batchVar, batchInvStd);
+        if (residual != null) add(y, residual, y);
+        if (relu) relu(y, y);
+    }
+
     /** Eval-mode batch norm with running statistics: y = (x - runMean) / sqrt(runVar + eps) * gamma + beta. y may alias x. */
     void batchNormEvalForward(Tensor x, Tensor runMean, Tensor runVar, Tensor gamma, Tensor beta, double eps, Tensor y);
 

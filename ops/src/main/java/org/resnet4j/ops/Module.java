@@ -68,9 +68,9 @@ public abstract class Module {
         releaseAll(activations, input, output);
         for (HookBinding h : hooks) h.hook().beforeForward(h.path(), this, x);
         Tensor y = run(FORWARD, x);
-        // under InferenceMode nothing below kept what backward needs, including layers a fused pass stood in for
-        if (InferenceMode.active()) markKeptNothing();
-        else forwardKeptNothing = false;
+        // under InferenceMode nothing below kept what backward needs, including layers a fused pass stood in for;
+        // otherwise everything below did (a fused pass keeps what each layer's forward would)
+        markKeptNothing(InferenceMode.active());
         boolean composite = !activations.isEmpty();
         input = composite ? x : null;
         output = composite ? y : null;
@@ -165,9 +165,9 @@ public abstract class Module {
         }
     }
 
-    private void markKeptNothing() {
-        forwardKeptNothing = true;
-        for (Module c : children.values()) c.markKeptNothing();
+    private void markKeptNothing(boolean keptNothing) {
+        forwardKeptNothing = keptNothing;
+        for (Module c : children.values()) c.markKeptNothing(keptNothing);
     }
 
     /** Records a result for the parent that is running now (if any): the parent owns it from here. */

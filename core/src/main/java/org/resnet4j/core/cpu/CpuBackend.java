@@ -380,7 +380,16 @@ public final class CpuBackend implements Backend {
     @Override
     public void batchNormTrainForward(Tensor x, Tensor gamma, Tensor beta, double eps, Tensor y,
                                       Tensor batchMean, Tensor batchVar, Tensor batchInvStd) {
+        batchNormTrainForwardFused(x, gamma, beta, eps, y, batchMean, batchVar, batchInvStd, null, false);
+    }
+
+    /** The sum and the ReLU applied to each plane of y right after its affine map, while it is in L1. */
+    @Override
+    public void batchNormTrainForwardFused(Tensor x, Tensor gamma, Tensor beta, double eps, Tensor y, Tensor batchMean,
+                                           Tensor batchVar, Tensor batchInvStd, Tensor residual, boolean relu) {
         float[] xs = data(x), ys = data(y), mean = data(batchMean), var = data(batchVar), inv = data(batchInvStd);
+        float[] rs = residual == null ? null : data(residual);
+        boolean finish = rs != null || relu;
         float[] ga = gamma == null ? null : data(gamma), be = beta == null ? null : data(beta);
         int n = x.dim(0), c = x.dim(1), hw = spatial(x);
         double m = (double) n * hw;
@@ -411,6 +420,7 @@ public final class CpuBackend implements Backend {
             for (int i = 0; i < n; i++) {
                 int base = (i * c + ch) * hw;
                 K.affine(xs, ys, scale, shift, base, base + hw);
+                if (finish) K.finishOutput(ys, base, base + hw, false, 0f, false, 1f, 0f, rs, relu);
             }
         });
     }

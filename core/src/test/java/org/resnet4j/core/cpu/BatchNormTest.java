@@ -142,4 +142,29 @@ class BatchNormTest {
         }
         for (int i = 0; i < out[0].length; i++) assertThat(out[1][i]).as("output %d", i).isEqualTo(out[0][i]);
     }
+
+    /** The residual sum and the ReLU applied in the last pass give the bits of the three one after another, NaN included. */
+    @Test
+    void trainForwardFusedWithSumAndReluEqualsTheOpsOneByOne() {
+        float[] xs = input(41);
+        float[] rs = Ref.random(42, xs.length);
+        rs[7] = Float.NaN;
+        Tensor x = CPU.fromFloats(xs, N, C, H, W), residual = CPU.fromFloats(rs, N, C, H, W);
+        Tensor gamma = CPU.fromFloats(Ref.random(43, C), C), beta = CPU.fromFloats(Ref.random(44, C), C);
+        for (int threads : new int[] {1, 2}) {
+            Parallel.setThreads(threads);
+            for (int variant = 0; variant < 4; variant++) {
+                boolean sum = (variant & 1) != 0, relu = (variant & 2) != 0;
+                Tensor expected = CPU.zeros(N, C, H, W);
+                CPU.batchNormTrainForward(x, gamma, beta, EPS, expected, CPU.zeros(C), CPU.zeros(C), CPU.zeros(C));
+                if (sum) CPU.add(expected, residual, expected);
+                if (relu) CPU.relu(expected, expected);
+                Tensor y = CPU.zeros(N, C, H, W), mean = CPU.zeros(C), var = CPU.zeros(C), inv = CPU.zeros(C);
+                CPU.batchNormTrainForwardFused(x, gamma, beta, EPS, y, mean, var, inv, sum ? residual : null, relu);
+                ConvEpilogueTest.assertSameBits(y.toFloats(), expected.toFloats(), "sum " + sum + " relu " + relu + ", " + threads + " threads");
+                double[][] st = stats(xs);
+                for (int c = 0; c < C; c++) assertThat((double) mean.toFloats()[c]).isCloseTo(st[0][c], org.assertj.core.data.Offset.offset(1e-5));
+            }
+        }
+    }
 }

@@ -4,7 +4,7 @@ import org.resnet4j.core.Tensor;
 import org.resnet4j.ops.Module;
 import org.resnet4j.ops.nn.BatchNorm2d;
 import org.resnet4j.ops.nn.Conv2d;
-import org.resnet4j.ops.nn.InferenceFusion;
+import org.resnet4j.ops.nn.Fusion;
 import org.resnet4j.ops.nn.ReLU;
 import org.resnet4j.ops.nn.ResidualSum;
 
@@ -68,19 +68,20 @@ public final class BasicBlock extends Module {
 
     @Override
     protected Tensor forwardImpl(Tensor x) {                                    // x: (N, inplanes, H, W)
-        if (InferenceFusion.applies(conv1, bn1, relu) && InferenceFusion.applies(conv2, bn2, reluOut)) return fusedForward(x);
-        Tensor out = relu.forward(bn1.forward(conv1.forward(x)));              // (N, planes, H/s, W/s)
-        out = bn2.forward(conv2.forward(out));                                 // (N, planes, H/s, W/s)
-        if (!residual) return reluOut.forward(out);                            // plain block: no shortcut
-        Tensor shortcut = downsample == null ? x : downsample.forward(x);      // (N, planes, H/s, W/s)
-        return reluOut.forward(sum.forward(out, shortcut));
+        if (Fusion.applies(conv1, bn1, relu) && Fusion.applies(conv2, bn2, reluOut)) return fusedForward(x);
+        // relu(bn1(conv1(x))), the ReLU in the batch norm's last pass where nothing watches them (Fusion.batchNorm)
+        Tensor out = Fusion.batchNorm(bn1, conv1.forward(x), null, null, relu, this::ownActivation); // (N, planes, H/s, W/s)
+        Tensor main = conv2.forward(out);                                      // (N, planes, H/s, W/s)
+        if (!residual) return Fusion.batchNorm(bn2, main, null, null, reluOut, this::ownActivation); // plain block: no shortcut
+        // relu(bn2(main) + shortcut(x)), shortcut = x or downsample(x): (N, planes, H/s, W/s)
+        return Fusion.batchNorm(bn2, main, sum, () -> downsample == null ? x : downsample.forward(x), reluOut, this::ownActivation);
     }
 
     /** The same, under InferenceMode: each batch norm, the sum and the ReLUs applied as their convolution stores its output. */
     private Tensor fusedForward(Tensor x) {
-        Tensor out = ownActivation(InferenceFusion.convBn(conv1, bn1, null, relu, x));
-        Tensor shortcut = !residual ? null : downsample == null ? x : InferenceFusion.shortcut(downsample, x, this::ownActivation);
-        return InferenceFusion.convBn(conv2, bn2, shortcut, reluOut, out);
+        Tensor out = ownActivation(Fusion.convBn(conv1, bn1, null, relu, x));
+        Tensor shortcut = !residual ? null : downsample == null ? x : Fusion.shortcut(downsample, x, this::ownActivation);
+        return Fusion.convBn(conv2, bn2, shortcut, reluOut, out);
     }
 
     @Override

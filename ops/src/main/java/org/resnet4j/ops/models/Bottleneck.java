@@ -4,7 +4,7 @@ import org.resnet4j.core.Tensor;
 import org.resnet4j.ops.Module;
 import org.resnet4j.ops.nn.BatchNorm2d;
 import org.resnet4j.ops.nn.Conv2d;
-import org.resnet4j.ops.nn.InferenceFusion;
+import org.resnet4j.ops.nn.Fusion;
 import org.resnet4j.ops.nn.ReLU;
 import org.resnet4j.ops.nn.ResidualSum;
 
@@ -47,23 +47,24 @@ public final class Bottleneck extends Module {
 
     @Override
     protected Tensor forwardImpl(Tensor x) {                                    // x: (N, inplanes, H, W)
-        if (InferenceFusion.applies(conv1, bn1, relu) && InferenceFusion.applies(conv2, bn2, relu2)
-                && InferenceFusion.applies(conv3, bn3, reluOut)) {
+        if (Fusion.applies(conv1, bn1, relu) && Fusion.applies(conv2, bn2, relu2)
+                && Fusion.applies(conv3, bn3, reluOut)) {
             return fusedForward(x);
         }
-        Tensor out = relu.forward(bn1.forward(conv1.forward(x)));              // (N, width, H, W)
-        out = relu2.forward(bn2.forward(conv2.forward(out)));                  // (N, width, H/s, W/s)
-        out = bn3.forward(conv3.forward(out));                                 // (N, 4*planes, H/s, W/s)
-        Tensor shortcut = downsample == null ? x : downsample.forward(x);      // (N, 4*planes, H/s, W/s)
-        return reluOut.forward(sum.forward(out, shortcut));
+        // each relu(bn(conv(...))) with the ReLU in the batch norm's last pass where nothing watches them (Fusion.batchNorm)
+        Tensor out = Fusion.batchNorm(bn1, conv1.forward(x), null, null, relu, this::ownActivation);   // (N, width, H, W)
+        out = Fusion.batchNorm(bn2, conv2.forward(out), null, null, relu2, this::ownActivation);       // (N, width, H/s, W/s)
+        Tensor main = conv3.forward(out);                                      // (N, 4*planes, H/s, W/s)
+        // relu(bn3(main) + shortcut(x)), shortcut = x or downsample(x): (N, 4*planes, H/s, W/s)
+        return Fusion.batchNorm(bn3, main, sum, () -> downsample == null ? x : downsample.forward(x), reluOut, this::ownActivation);
     }
 
     /** The same, under InferenceMode: each batch norm, the sum and the ReLUs applied as their convolution stores its output. */
     private Tensor fusedForward(Tensor x) {
-        Tensor out = ownActivation(InferenceFusion.convBn(conv1, bn1, null, relu, x));
-        out = ownActivation(InferenceFusion.convBn(conv2, bn2, null, relu2, out));
-        Tensor shortcut = downsample == null ? x : InferenceFusion.shortcut(downsample, x, this::ownActivation);
-        return InferenceFusion.convBn(conv3, bn3, shortcut, reluOut, out);
+        Tensor out = ownActivation(Fusion.convBn(conv1, bn1, null, relu, x));
+        out = ownActivation(Fusion.convBn(conv2, bn2, null, relu2, out));
+        Tensor shortcut = downsample == null ? x : Fusion.shortcut(downsample, x, this::ownActivation);
+        return Fusion.convBn(conv3, bn3, shortcut, reluOut, out);
     }
 
     @Override

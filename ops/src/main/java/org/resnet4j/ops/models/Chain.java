@@ -2,9 +2,8 @@ package org.resnet4j.ops.models;
 
 import java.util.List;
 import org.resnet4j.core.Tensor;
-import org.resnet4j.ops.InferenceMode;
 import org.resnet4j.ops.Module;
-import org.resnet4j.ops.nn.InferenceFusion;
+import org.resnet4j.ops.nn.Fusion;
 
 /**
  * A network that runs its named children in the order they were registered, and backward in the
@@ -31,10 +30,8 @@ public class Chain extends Module {
 
     @Override
     protected final Tensor forwardImpl(Tensor x) {
-        // under InferenceMode the stem's conv1, bn1, relu run as one convolution (InferenceFusion)
-        if (InferenceMode.active()) return InferenceFusion.chain(List.copyOf(children().values()), x, this::ownActivation);
-        for (Module m : children().values()) x = m.forward(x);
-        return x;
+        // each child in turn; the stem's conv1, bn1, relu fused where they can be (Fusion)
+        return Fusion.chain(List.copyOf(children().values()), x, this::ownActivation);
     }
 
     @Override

@@ -94,6 +94,11 @@ public final class BatchNorm2d extends Module {
         return numFeatures;
     }
 
+    /** Whether a forward now normalizes with the batch's statistics (training mode, or no running statistics). */
+    boolean usesBatchStats() {
+        return training || !trackRunningStats;
+    }
+
     /** Whether a forward now normalizes with the running statistics (eval mode, tracking them). */
     boolean usesRunningStats() {
         return !training && trackRunningStats;
@@ -123,6 +128,14 @@ public final class BatchNorm2d extends Module {
     // eval:  y = (x - running_mean) / sqrt(running_var + eps) * gamma + beta
     @Override
     protected Tensor forwardImpl(Tensor x) {
+        return forwardThen(x, null, false);
+    }
+
+    /**
+     * The forward, then y = relu?(y + residual) in the same last pass over y when the batch statistics are used (see
+     * {@link Fusion#batchNorm}); {@code residual} null and {@code relu} false otherwise.
+     */
+    Tensor forwardThen(Tensor x, Tensor residual, boolean relu) {
         checkShape(x);
         Backend be = x.backend();
         Tensor y = be.empty(x.shape());                                       // y: (N, C, H, W), overwritten
@@ -138,9 +151,10 @@ public final class BatchNorm2d extends Module {
             batchMean = be.empty(numFeatures);                                // (C)
             batchVar = be.empty(numFeatures);                                 // (C), biased
             batchInvStd = be.empty(numFeatures);                              // (C), 1/sqrt(var + eps)
-            be.batchNormTrainForward(x, gamma, beta, eps, y, batchMean, batchVar, batchInvStd);
+            be.batchNormTrainForwardFused(x, gamma, beta, eps, y, batchMean, batchVar, batchInvStd, residual, relu);
             if (training && trackRunningStats) updateRunningStats(be, m);
         } else {
+            if (residual != null || relu) throw new IllegalStateException(describe() + ": a sum or ReLU is fused only with batch statistics");
             be.batchNormEvalForward(x, runningMean.data(), runningVar.data(), gamma, beta, eps, y);
         }
         this.x = x;

@@ -100,7 +100,7 @@ public final class Conv2d extends Module {
 
     /**
      * Under {@link org.resnet4j.ops.InferenceMode}: this convolution with {@code bn} (eval mode), then the residual sum
-     * and the ReLU, finished as the convolution stores its output. Keeps nothing for backward. See {@link InferenceFusion}.
+     * and the ReLU, finished as the convolution stores its output. Keeps nothing for backward. See {@link Fusion}.
      */
     Tensor forwardFused(Tensor x, BatchNorm2d bn, Tensor residual, boolean relu) {
         ConvGeometry g = geometryFor(x.shape());

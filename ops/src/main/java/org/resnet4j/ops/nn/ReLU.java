@@ -30,6 +30,11 @@ public final class ReLU extends Module {
         return y;
     }
 
+    /** What a fused forward ({@link Fusion#batchNorm}) computed for this layer: y, kept for backward as forward keeps it. */
+    void adoptOutput(Tensor y) {
+        this.y = y;
+    }
+
     // dx = dy where y > 0, else 0 (into a new tensor: dy may also feed another branch)
     @Override
     protected Tensor backwardImpl(Tensor dy) {

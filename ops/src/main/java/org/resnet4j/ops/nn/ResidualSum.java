@@ -37,6 +37,11 @@ public final class ResidualSum {
         return out;
     }
 
+    /** A sum a fused forward ({@link Fusion#batchNorm}) computed into {@code out}: backward then works as after forward. */
+    void adoptOutput(Tensor out) {
+        outputShape = out.shape();
+    }
+
     /** The two branches must have one shape, on one backend (also for a sum fused into a convolution). */
     static void checkBranches(Tensor mainBranch, Tensor shortcut) {
         if (!mainBranch.hasShape(shortcut.shape())) {
