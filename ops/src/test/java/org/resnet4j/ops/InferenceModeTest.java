@@ -161,7 +161,7 @@ class InferenceModeTest {
         assertThat(actual).as(what).hasSameSizeAs(expected);
         for (int i = 0; i < expected.length; i++) {
             if (Float.floatToIntBits(actual[i]) != Float.floatToIntBits(expected[i])) {
-                throw new AssertionError(what + ": logit " + i + " is " + actual[i] + " under InferenceMode, " + expected[i] + " without");
+                throw new AssertionError(what + ": element " + i + " is " + actual[i] + ", expected the bits of " + expected[i]);
             }
         }
     }

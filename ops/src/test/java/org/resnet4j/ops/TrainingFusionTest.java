@@ -57,12 +57,7 @@ class TrainingFusionTest {
         Map<String, float[]> fused = twoSteps(name, side, false), apart = twoSteps(name, side, true);
         assertThat(fused.keySet()).containsExactlyElementsOf(apart.keySet());
         for (var e : apart.entrySet()) {
-            float[] a = fused.get(e.getKey()), b = e.getValue();
-            for (int i = 0; i < b.length; i++) {
-                if (Float.floatToIntBits(a[i]) != Float.floatToIntBits(b[i])) {
-                    throw new AssertionError(name + " " + e.getKey() + "[" + i + "]: " + a[i] + " fused, " + b[i] + " layer by layer");
-                }
-            }
+            InferenceModeTest.assertSameBits(fused.get(e.getKey()), e.getValue(), name + " " + e.getKey() + ", fused vs layer by layer");
         }
     }
 }

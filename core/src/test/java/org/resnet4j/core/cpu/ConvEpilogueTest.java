@@ -83,23 +83,27 @@ class ConvEpilogueTest {
         for (Kernels kr : new Kernels[] {Simd.KERNELS, new Kernels()}) {
             float[] expected = new float[residual.length];
             Winograd.forward(kr, x, w, bias, g, expected);
-            int ohw = g.outH() * g.outW();
-            for (int i = 0; i < expected.length; i++) {
-                float v = Math.fma(expected[i], scale[(i / ohw) % g.cOut()], shift[(i / ohw) % g.cOut()]) + residual[i];
-                expected[i] = v > 0 ? v : 0f;
-            }
+            finishOneByOne(expected, scale, shift, residual, g);
             float[] y = new float[residual.length];
             Winograd.forward(kr, x, w, bias, g, y, new OutputEpilogue(null, scale, shift, residual, true));
             assertSameBits(y, expected, "Winograd " + g + " with " + kr.getClass().getSimpleName());
-            float[] im2col = new float[residual.length];
-            Conv.forwardIm2col(kr, x, w, null, g, im2col, new OutputEpilogue(bias, scale, shift, residual, true));
+            // im2col: the bias too goes through the epilogue
             float[] im2colExpected = new float[residual.length];
             Conv.forwardIm2col(kr, x, w, bias, g, im2colExpected);
-            for (int i = 0; i < im2colExpected.length; i++) {
-                float v = Math.fma(im2colExpected[i], scale[(i / ohw) % g.cOut()], shift[(i / ohw) % g.cOut()]) + residual[i];
-                im2colExpected[i] = v > 0 ? v : 0f;
-            }
+            finishOneByOne(im2colExpected, scale, shift, residual, g);
+            float[] im2col = new float[residual.length];
+            Conv.forwardIm2col(kr, x, w, null, g, im2col, new OutputEpilogue(bias, scale, shift, residual, true));
             assertSameBits(im2col, im2colExpected, "im2col " + g + " with " + kr.getClass().getSimpleName());
+        }
+    }
+
+    /** y = relu(fma(y, scale[c], shift[c]) + residual), element by element in plain Java. */
+    private static void finishOneByOne(float[] y, float[] scale, float[] shift, float[] residual, ConvGeometry g) {
+        int ohw = g.outH() * g.outW();
+        for (int i = 0; i < y.length; i++) {
+            int c = (i / ohw) % g.cOut();
+            float v = Math.fma(y[i], scale[c], shift[c]) + residual[i];
+            y[i] = v > 0 ? v : 0f;
         }
     }
 
