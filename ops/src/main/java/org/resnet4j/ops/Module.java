@@ -69,8 +69,9 @@ public abstract class Module {
         for (HookBinding h : hooks) h.hook().beforeForward(h.path(), this, x);
         Tensor y = run(FORWARD, x);
         // under InferenceMode nothing below kept what backward needs, including layers a fused pass stood in for;
-        // otherwise everything below did (a fused pass keeps what each layer's forward would)
-        markKeptNothing(InferenceMode.active());
+        // otherwise everything below did (a fused pass keeps what each layer's forward would). Marked once, by the
+        // outermost forward, for the whole tree under it.
+        if (!insideParentForward()) markKeptNothing(InferenceMode.active());
         boolean composite = !activations.isEmpty();
         input = composite ? x : null;
         output = composite ? y : null;
@@ -163,6 +164,13 @@ public abstract class Module {
         } finally {
             running = outer;
         }
+    }
+
+    private boolean insideParentForward() {
+        for (Module p : parents) {
+            if (p.running == FORWARD) return true;
+        }
+        return false;
     }
 
     private void markKeptNothing(boolean keptNothing) {

@@ -81,20 +81,24 @@ class ConvEpilogueTest {
         float[] residual = Ref.random(34, (int) numel(g.outputShape()));
         float[] scale = Ref.random(35, g.cOut()), shift = Ref.random(36, g.cOut());
         for (Kernels kr : new Kernels[] {Simd.KERNELS, new Kernels()}) {
-            float[] expected = new float[residual.length];
-            Winograd.forward(kr, x, w, bias, g, expected);
-            finishOneByOne(expected, scale, shift, residual, g);
-            float[] y = new float[residual.length];
-            Winograd.forward(kr, x, w, bias, g, y, new OutputEpilogue(null, scale, shift, residual, true));
-            assertSameBits(y, expected, "Winograd " + g + " with " + kr.getClass().getSimpleName());
-            // im2col: the bias too goes through the epilogue
-            float[] im2colExpected = new float[residual.length];
-            Conv.forwardIm2col(kr, x, w, bias, g, im2colExpected);
-            finishOneByOne(im2colExpected, scale, shift, residual, g);
-            float[] im2col = new float[residual.length];
-            Conv.forwardIm2col(kr, x, w, null, g, im2col, new OutputEpilogue(bias, scale, shift, residual, true));
-            assertSameBits(im2col, im2colExpected, "im2col " + g + " with " + kr.getClass().getSimpleName());
+            String with = " " + g + " with " + kr.getClass().getSimpleName();
+            // Winograd adds the bias in its transform; im2col passes it to the epilogue
+            checkPath("Winograd" + with, scale, shift, residual, g, y -> Winograd.forward(kr, x, w, bias, g, y),
+                    y -> Winograd.forward(kr, x, w, bias, g, y, new OutputEpilogue(null, scale, shift, residual, true)));
+            checkPath("im2col" + with, scale, shift, residual, g, y -> Conv.forwardIm2col(kr, x, w, bias, g, y),
+                    y -> Conv.forwardIm2col(kr, x, w, null, g, y, new OutputEpilogue(bias, scale, shift, residual, true)));
         }
+    }
+
+    /** The plain forward finished element by element in Java, against the fused forward: the same bits. */
+    private static void checkPath(String what, float[] scale, float[] shift, float[] residual, ConvGeometry g,
+                                  java.util.function.Consumer<float[]> plain, java.util.function.Consumer<float[]> fused) {
+        float[] expected = new float[residual.length];
+        plain.accept(expected);
+        finishOneByOne(expected, scale, shift, residual, g);
+        float[] y = new float[residual.length];
+        fused.accept(y);
+        assertSameBits(y, expected, what);
     }
 
     /** y = relu(fma(y, scale[c], shift[c]) + residual), element by element in plain Java. */
