@@ -19,7 +19,10 @@ import org.resnet4j.core.cpu.GemmDriver.PackedA;
  * packed once per call and shared by every image's product (GemmDriver.PackedA).
  *
  * <p>3x3 stride-1 convolutions with enough channels and pixels run by Winograd's F(2x2, 3x3) instead
- * ({@link Winograd}; -Dresnet4j.conv.winograd=auto|always|never), the forward and the stride-1 input gradient.
+ * ({@link Winograd}; -Dresnet4j.conv.winograd=auto|always|never), the forward and the stride-1 input gradient; those
+ * with few channels (ResNet-20's) straight from a padded copy of the input ({@link DirectConv};
+ * -Dresnet4j.conv.direct=auto|always|never), the forward, the stride-1 input gradient and, at 16 channels, the
+ * weight gradient.
  *
  * <p>The weight gradient of a convolution with few output channels (ResNet-20's, ResNet-50's first stage) runs on
  * channels-last copies of x and dy instead ({@link #channelsLastWeight}).
@@ -38,6 +41,7 @@ final class Conv {
     /** The forward with each output tile finished by {@code finish} (nullable; see {@link OutputEpilogue}) as it is stored. */
     static void forward(Kernels kr, float[] x, float[] w, float[] bias, ConvGeometry g, float[] y, OutputEpilogue finish) {
         if (Winograd.chosen(g)) Winograd.forward(kr, x, w, bias, g, y, finish);
+        else if (DirectConv.chosen(g)) DirectConv.forward(kr, x, w, bias, g, y, finish);
         else forwardIm2col(kr, x, w, bias, g, y, finish);
     }
 
@@ -233,6 +237,10 @@ final class Conv {
     static void backwardWeight(Kernels kr, float[] dy, float[] x, ConvGeometry g, float[] dw) {
         if (Winograd.chosenForWeightGradient(g)) {
             Winograd.backwardWeight(kr, dy, x, g, dw);
+            return;
+        }
+        if (DirectConv.chosenForWeightGradient(g)) {
+            DirectConv.backwardWeight(kr, dy, x, g, dw);
             return;
         }
         if (channelsLastWeight(g)) {

@@ -417,6 +417,75 @@ class Kernels {
         return Math.fma(acc, alpha, c[idx] * beta);
     }
 
+    // ------------------------------------------------------------------ direct 3x3 convolution (see DirectConv)
+
+    /** Positions per call of {@link #direct3x3}. */
+    int directBlock() {
+        return 1;
+    }
+
+    /**
+     * Four output channels of a stride-1 3x3 convolution at the positions [q, q + directBlock()) of the flat padded
+     * domain (see DirectConv), indices in floats:
+     * <pre>
+     *   out[outAt + c*outStride + i] = sum over ci, ky, kx of w4[wAt + (9*ci + 3*ky + kx)*4 + c] * xp[q + ci*plane + ky*wp + kx + i]
+     * </pre>
+     * for c &lt; 4, summed in (ci, ky, kx) order by fused multiply-adds from zero (the vector kernel's order, lane by lane).
+     */
+    void direct3x3(MemorySegment xp, long q, long plane, long wp, int cIn, MemorySegment w4, long wAt,
+                   float[] out, int outAt, int outStride) {
+        for (int c = 0; c < 4; c++) {
+            for (int i = 0; i < directBlock(); i++) {
+                float acc = 0f;
+                long wi = wAt + c;
+                for (int ci = 0; ci < cIn; ci++) {
+                    for (int ky = 0; ky < 3; ky++) {
+                        for (int kx = 0; kx < 3; kx++, wi += 4) {
+                            acc = Math.fma(w4.get(F, 4 * wi), xp.get(F, 4 * (q + ci * plane + ky * wp + kx + i)), acc);
+                        }
+                    }
+                }
+                out[outAt + c * outStride + i] = acc;
+            }
+        }
+    }
+
+    /** Lanes of {@link #direct3x3WeightRow}'s partial sums. */
+    int directLanes() {
+        return 1;
+    }
+
+    /**
+     * {@link #direct3x3WeightRow} for the kernel rows at xAt and xAt + wp at once, the second row's sums 12 * lanes
+     * floats after the first's (one read of dy for both).
+     */
+    void direct3x3WeightRows2(MemorySegment dyp, long dyAt, long dyStride, MemorySegment xp, long xAt, long wp, long n,
+                              float[] out, int outAt) {
+        direct3x3WeightRow(dyp, dyAt, dyStride, xp, xAt, n, out, outAt);
+        direct3x3WeightRow(dyp, dyAt, dyStride, xp, xAt + wp, n, out, outAt + 12 * directLanes());
+    }
+
+    /**
+     * One kernel row of a 3x3 weight gradient for four output channels (see DirectConv.backwardWeight), indices in floats:
+     * <pre>
+     *   out[outAt + (3*c + kx)*lanes + l] += sum over i &lt; n, i = l (mod lanes), of dyp[dyAt + c*dyStride + i] * xp[xAt + kx + i]
+     * </pre>
+     * for c &lt; 4 and kx &lt; 3, with lanes = {@link #directLanes()} and n a multiple of it: each lane goes on from the
+     * value in out, by fused multiply-adds in order.
+     */
+    void direct3x3WeightRow(MemorySegment dyp, long dyAt, long dyStride, MemorySegment xp, long xAt, long n,
+                            float[] out, int outAt) {
+        for (int c = 0; c < 4; c++) {
+            for (int kx = 0; kx < 3; kx++) {
+                float acc = out[outAt + 3 * c + kx];
+                for (long i = 0; i < n; i++) {
+                    acc = Math.fma(dyp.get(F, 4 * (dyAt + c * dyStride + i)), xp.get(F, 4 * (xAt + kx + i)), acc);
+                }
+                out[outAt + 3 * c + kx] = acc;
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ Winograd F(2x2, 3x3) transforms
 
     /**

@@ -566,6 +566,234 @@ final class VectorKernels extends Kernels {
         }
     }
 
+    // ------------------------------------------------------------------ direct 3x3 convolution (see DirectConv)
+
+    @Override
+    int directBlock() {
+        return 3 * L;
+    }
+
+    /**
+     * A 4 x (3 vectors) block of output channels x positions in twelve accumulators (15 registers with the three
+     * input vectors and the broadcast weight): per tap three loads of xp, four broadcasts and twelve multiply-adds,
+     * the ratio of the GEMM micro-kernel, with xp read in place instead of packed. (Tried with 32 registers: 8 channels
+     * x 3 vectors ran at 0.66 of this, 4 x 6 vectors with the taps in a loop at 0.2: spilled.)
+     */
+    @Override
+    void direct3x3(MemorySegment xp, long q, long plane, long wp, int cIn, MemorySegment w4, long wAt,
+                   float[] out, int outAt, int outStride) {
+        final long V1 = 4L * L, V2 = 8L * L, pb = 4 * plane, rb = 4 * wp;
+        FloatVector z = FloatVector.zero(S);
+        FloatVector a00 = z, a01 = z, a02 = z, a10 = z, a11 = z, a12 = z, a20 = z, a21 = z, a22 = z, a30 = z, a31 = z, a32 = z;
+        FloatVector x0, x1, x2, w;
+        long wb = 4 * wAt, xb = 4 * q;
+        for (int ci = 0; ci < cIn; ci++, xb += pb) {
+            for (long r = xb, end = xb + 3 * rb; r < end; r += rb, wb += 48) {
+                x0 = FloatVector.fromMemorySegment(S, xp, r, NO);
+                x1 = FloatVector.fromMemorySegment(S, xp, r + V1, NO);
+                x2 = FloatVector.fromMemorySegment(S, xp, r + V2, NO);
+                w = FloatVector.broadcast(S, w4.get(F, wb));
+                a00 = w.fma(x0, a00);
+                a01 = w.fma(x1, a01);
+                a02 = w.fma(x2, a02);
+                w = FloatVector.broadcast(S, w4.get(F, wb + 4));
+                a10 = w.fma(x0, a10);
+                a11 = w.fma(x1, a11);
+                a12 = w.fma(x2, a12);
+                w = FloatVector.broadcast(S, w4.get(F, wb + 8));
+                a20 = w.fma(x0, a20);
+                a21 = w.fma(x1, a21);
+                a22 = w.fma(x2, a22);
+                w = FloatVector.broadcast(S, w4.get(F, wb + 12));
+                a30 = w.fma(x0, a30);
+                a31 = w.fma(x1, a31);
+                a32 = w.fma(x2, a32);
+                x0 = FloatVector.fromMemorySegment(S, xp, r + 4, NO);
+                x1 = FloatVector.fromMemorySegment(S, xp, r + 4 + V1, NO);
+                x2 = FloatVector.fromMemorySegment(S, xp, r + 4 + V2, NO);
+                w = FloatVector.broadcast(S, w4.get(F, wb + 16));
+                a00 = w.fma(x0, a00);
+                a01 = w.fma(x1, a01);
+                a02 = w.fma(x2, a02);
+                w = FloatVector.broadcast(S, w4.get(F, wb + 20));
+                a10 = w.fma(x0, a10);
+                a11 = w.fma(x1, a11);
+                a12 = w.fma(x2, a12);
+                w = FloatVector.broadcast(S, w4.get(F, wb + 24));
+                a20 = w.fma(x0, a20);
+                a21 = w.fma(x1, a21);
+                a22 = w.fma(x2, a22);
+                w = FloatVector.broadcast(S, w4.get(F, wb + 28));
+                a30 = w.fma(x0, a30);
+                a31 = w.fma(x1, a31);
+                a32 = w.fma(x2, a32);
+                x0 = FloatVector.fromMemorySegment(S, xp, r + 8, NO);
+                x1 = FloatVector.fromMemorySegment(S, xp, r + 8 + V1, NO);
+                x2 = FloatVector.fromMemorySegment(S, xp, r + 8 + V2, NO);
+                w = FloatVector.broadcast(S, w4.get(F, wb + 32));
+                a00 = w.fma(x0, a00);
+                a01 = w.fma(x1, a01);
+                a02 = w.fma(x2, a02);
+                w = FloatVector.broadcast(S, w4.get(F, wb + 36));
+                a10 = w.fma(x0, a10);
+                a11 = w.fma(x1, a11);
+                a12 = w.fma(x2, a12);
+                w = FloatVector.broadcast(S, w4.get(F, wb + 40));
+                a20 = w.fma(x0, a20);
+                a21 = w.fma(x1, a21);
+                a22 = w.fma(x2, a22);
+                w = FloatVector.broadcast(S, w4.get(F, wb + 44));
+                a30 = w.fma(x0, a30);
+                a31 = w.fma(x1, a31);
+                a32 = w.fma(x2, a32);
+            }
+        }
+        a00.intoArray(out, outAt);
+        a01.intoArray(out, outAt + L);
+        a02.intoArray(out, outAt + 2 * L);
+        a10.intoArray(out, outAt + outStride);
+        a11.intoArray(out, outAt + outStride + L);
+        a12.intoArray(out, outAt + outStride + 2 * L);
+        a20.intoArray(out, outAt + 2 * outStride);
+        a21.intoArray(out, outAt + 2 * outStride + L);
+        a22.intoArray(out, outAt + 2 * outStride + 2 * L);
+        a30.intoArray(out, outAt + 3 * outStride);
+        a31.intoArray(out, outAt + 3 * outStride + L);
+        a32.intoArray(out, outAt + 3 * outStride + 2 * L);
+    }
+
+    @Override
+    int directLanes() {
+        return L;
+    }
+
+    @Override
+    void direct3x3WeightRow(MemorySegment dyp, long dyAt, long dyStride, MemorySegment xp, long xAt, long n,
+                            float[] out, int outAt) {
+        FloatVector g00 = FloatVector.fromArray(S, out, outAt), g01 = FloatVector.fromArray(S, out, outAt + L), g02 = FloatVector.fromArray(S, out, outAt + 2 * L);
+        FloatVector g10 = FloatVector.fromArray(S, out, outAt + 3 * L), g11 = FloatVector.fromArray(S, out, outAt + 4 * L), g12 = FloatVector.fromArray(S, out, outAt + 5 * L);
+        FloatVector g20 = FloatVector.fromArray(S, out, outAt + 6 * L), g21 = FloatVector.fromArray(S, out, outAt + 7 * L), g22 = FloatVector.fromArray(S, out, outAt + 8 * L);
+        FloatVector g30 = FloatVector.fromArray(S, out, outAt + 9 * L), g31 = FloatVector.fromArray(S, out, outAt + 10 * L), g32 = FloatVector.fromArray(S, out, outAt + 11 * L);
+        final long ds = 4 * dyStride;
+        long d = 4 * dyAt;
+        for (long x = 4 * xAt, end = x + 4 * n; x < end; x += 4L * L, d += 4L * L) {
+            FloatVector x0 = FloatVector.fromMemorySegment(S, xp, x, NO);
+            FloatVector x1 = FloatVector.fromMemorySegment(S, xp, x + 4, NO);
+            FloatVector x2 = FloatVector.fromMemorySegment(S, xp, x + 8, NO);
+            FloatVector y0 = FloatVector.fromMemorySegment(S, dyp, d, NO);
+            g00 = y0.fma(x0, g00);
+            g01 = y0.fma(x1, g01);
+            g02 = y0.fma(x2, g02);
+            FloatVector y1 = FloatVector.fromMemorySegment(S, dyp, d + ds, NO);
+            g10 = y1.fma(x0, g10);
+            g11 = y1.fma(x1, g11);
+            g12 = y1.fma(x2, g12);
+            FloatVector y2 = FloatVector.fromMemorySegment(S, dyp, d + 2 * ds, NO);
+            g20 = y2.fma(x0, g20);
+            g21 = y2.fma(x1, g21);
+            g22 = y2.fma(x2, g22);
+            FloatVector y3 = FloatVector.fromMemorySegment(S, dyp, d + 3 * ds, NO);
+            g30 = y3.fma(x0, g30);
+            g31 = y3.fma(x1, g31);
+            g32 = y3.fma(x2, g32);
+        }
+        g00.intoArray(out, outAt);
+        g01.intoArray(out, outAt + L);
+        g02.intoArray(out, outAt + 2 * L);
+        g10.intoArray(out, outAt + 3 * L);
+        g11.intoArray(out, outAt + 4 * L);
+        g12.intoArray(out, outAt + 5 * L);
+        g20.intoArray(out, outAt + 6 * L);
+        g21.intoArray(out, outAt + 7 * L);
+        g22.intoArray(out, outAt + 8 * L);
+        g30.intoArray(out, outAt + 9 * L);
+        g31.intoArray(out, outAt + 10 * L);
+        g32.intoArray(out, outAt + 11 * L);
+    }
+
+    /**
+     * With 32 vector registers (AVX-512), the two kernel rows in 24 accumulators: each dy vector feeds six
+     * multiply-adds instead of three (10 loads per 24 instead of 7 per 12). With 16 registers they would spill.
+     */
+    @Override
+    void direct3x3WeightRows2(MemorySegment dyp, long dyAt, long dyStride, MemorySegment xp, long xAt, long wp, long n,
+                              float[] out, int outAt) {
+        if (L < 16) {
+            super.direct3x3WeightRows2(dyp, dyAt, dyStride, xp, xAt, wp, n, out, outAt);
+            return;
+        }
+        FloatVector h000 = FloatVector.fromArray(S, out, outAt), h001 = FloatVector.fromArray(S, out, outAt + L), h002 = FloatVector.fromArray(S, out, outAt + 2 * L);
+        FloatVector h010 = FloatVector.fromArray(S, out, outAt + 3 * L), h011 = FloatVector.fromArray(S, out, outAt + 4 * L), h012 = FloatVector.fromArray(S, out, outAt + 5 * L);
+        FloatVector h020 = FloatVector.fromArray(S, out, outAt + 6 * L), h021 = FloatVector.fromArray(S, out, outAt + 7 * L), h022 = FloatVector.fromArray(S, out, outAt + 8 * L);
+        FloatVector h030 = FloatVector.fromArray(S, out, outAt + 9 * L), h031 = FloatVector.fromArray(S, out, outAt + 10 * L), h032 = FloatVector.fromArray(S, out, outAt + 11 * L);
+        FloatVector h100 = FloatVector.fromArray(S, out, outAt + 12 * L), h101 = FloatVector.fromArray(S, out, outAt + 13 * L), h102 = FloatVector.fromArray(S, out, outAt + 14 * L);
+        FloatVector h110 = FloatVector.fromArray(S, out, outAt + 15 * L), h111 = FloatVector.fromArray(S, out, outAt + 16 * L), h112 = FloatVector.fromArray(S, out, outAt + 17 * L);
+        FloatVector h120 = FloatVector.fromArray(S, out, outAt + 18 * L), h121 = FloatVector.fromArray(S, out, outAt + 19 * L), h122 = FloatVector.fromArray(S, out, outAt + 20 * L);
+        FloatVector h130 = FloatVector.fromArray(S, out, outAt + 21 * L), h131 = FloatVector.fromArray(S, out, outAt + 22 * L), h132 = FloatVector.fromArray(S, out, outAt + 23 * L);
+        final long ds = 4 * dyStride, rb = 4 * wp;
+        long d = 4 * dyAt;
+        for (long x = 4 * xAt, end = x + 4 * n; x < end; x += 4L * L, d += 4L * L) {
+            FloatVector x0 = FloatVector.fromMemorySegment(S, xp, x, NO);
+            FloatVector x1 = FloatVector.fromMemorySegment(S, xp, x + 4, NO);
+            FloatVector x2 = FloatVector.fromMemorySegment(S, xp, x + 8, NO);
+            FloatVector y0 = FloatVector.fromMemorySegment(S, dyp, d, NO);
+            FloatVector y1 = FloatVector.fromMemorySegment(S, dyp, d + ds, NO);
+            FloatVector y2 = FloatVector.fromMemorySegment(S, dyp, d + 2 * ds, NO);
+            FloatVector y3 = FloatVector.fromMemorySegment(S, dyp, d + 3 * ds, NO);
+            h000 = y0.fma(x0, h000);
+            h001 = y0.fma(x1, h001);
+            h002 = y0.fma(x2, h002);
+            h010 = y1.fma(x0, h010);
+            h011 = y1.fma(x1, h011);
+            h012 = y1.fma(x2, h012);
+            h020 = y2.fma(x0, h020);
+            h021 = y2.fma(x1, h021);
+            h022 = y2.fma(x2, h022);
+            h030 = y3.fma(x0, h030);
+            h031 = y3.fma(x1, h031);
+            h032 = y3.fma(x2, h032);
+            x0 = FloatVector.fromMemorySegment(S, xp, x + rb, NO);
+            x1 = FloatVector.fromMemorySegment(S, xp, x + rb + 4, NO);
+            x2 = FloatVector.fromMemorySegment(S, xp, x + rb + 8, NO);
+            h100 = y0.fma(x0, h100);
+            h101 = y0.fma(x1, h101);
+            h102 = y0.fma(x2, h102);
+            h110 = y1.fma(x0, h110);
+            h111 = y1.fma(x1, h111);
+            h112 = y1.fma(x2, h112);
+            h120 = y2.fma(x0, h120);
+            h121 = y2.fma(x1, h121);
+            h122 = y2.fma(x2, h122);
+            h130 = y3.fma(x0, h130);
+            h131 = y3.fma(x1, h131);
+            h132 = y3.fma(x2, h132);
+        }
+        h000.intoArray(out, outAt);
+        h001.intoArray(out, outAt + L);
+        h002.intoArray(out, outAt + 2 * L);
+        h010.intoArray(out, outAt + 3 * L);
+        h011.intoArray(out, outAt + 4 * L);
+        h012.intoArray(out, outAt + 5 * L);
+        h020.intoArray(out, outAt + 6 * L);
+        h021.intoArray(out, outAt + 7 * L);
+        h022.intoArray(out, outAt + 8 * L);
+        h030.intoArray(out, outAt + 9 * L);
+        h031.intoArray(out, outAt + 10 * L);
+        h032.intoArray(out, outAt + 11 * L);
+        h100.intoArray(out, outAt + 12 * L);
+        h101.intoArray(out, outAt + 13 * L);
+        h102.intoArray(out, outAt + 14 * L);
+        h110.intoArray(out, outAt + 15 * L);
+        h111.intoArray(out, outAt + 16 * L);
+        h112.intoArray(out, outAt + 17 * L);
+        h120.intoArray(out, outAt + 18 * L);
+        h121.intoArray(out, outAt + 19 * L);
+        h122.intoArray(out, outAt + 20 * L);
+        h130.intoArray(out, outAt + 21 * L);
+        h131.intoArray(out, outAt + 22 * L);
+        h132.intoArray(out, outAt + 23 * L);
+    }
+
     // ------------------------------------------------------------------ GEMM
 
     @Override

@@ -48,24 +48,11 @@ final class Winograd {
                 && g.outH() > 0 && g.outW() > 0;
     }
 
-    /**
-     * -Dresnet4j.conv.winograd: auto (where it pays, {@link #pays}), always (wherever it applies) or never. Null
-     * until first read, so that a malformed value is an IllegalArgumentException from the convolution that reads
-     * it (one line on the command line), not a failed class initialization.
-     */
-    private static volatile String mode;
+    /** -Dresnet4j.conv.winograd: auto (where it pays, {@link #pays}), always (wherever it applies) or never. */
+    private static final ConvPathMode MODE = new ConvPathMode("resnet4j.conv.winograd");
 
     static String mode(String value) {
-        String v = value.trim().toLowerCase(java.util.Locale.ROOT);
-        if (v.equals("auto") || v.equals("always") || v.equals("never")) return v;
-        throw new IllegalArgumentException("-Dresnet4j.conv.winograd must be auto, always or never, got '" + value
-                + "'; leave it out for auto");
-    }
-
-    private static String mode() {
-        String m = mode;
-        if (m == null) mode = m = mode(System.getProperty("resnet4j.conv.winograd", "auto"));
-        return m;
+        return MODE.parse(value);
     }
 
     /**
@@ -73,16 +60,12 @@ final class Winograd {
      * property again at the next convolution.
      */
     static void setMode(String value) {
-        mode = value == null ? null : mode(value);
+        MODE.set(value);
     }
 
     /** Whether Conv runs this convolution (forward, or a stride-1 input gradient) here. */
     static boolean chosen(ConvGeometry g) {
-        return switch (mode()) {
-            case "always" -> applies(g);
-            case "never" -> false;
-            default -> applies(g) && pays(g);
-        };
+        return MODE.chosen(applies(g), pays(g));
     }
 
     /**
@@ -90,11 +73,8 @@ final class Winograd {
      * channels to im2col: each part's dU would be over 16 MiB.
      */
     static boolean chosenForWeightGradient(ConvGeometry g) {
-        return switch (mode()) {
-            case "always" -> applies(g) && 16L * g.cIn() * g.cOut() <= GemmDriver.SPLIT_K_MAX_PARTIALS;
-            case "never" -> false;
-            default -> applies(g) && paysForWeightGradient(g);
-        };
+        return MODE.chosen(applies(g) && 16L * g.cIn() * g.cOut() <= GemmDriver.SPLIT_K_MAX_PARTIALS,
+                paysForWeightGradient(g));
     }
 
     /**

@@ -14,6 +14,10 @@ final class Workspace {
     private MemorySegment a = MemorySegment.NULL;
     private MemorySegment b = MemorySegment.NULL;
     private MemorySegment shared = MemorySegment.NULL;
+    private MemorySegment directInput = MemorySegment.NULL;
+    private MemorySegment directGradient = MemorySegment.NULL;
+    private float[] directOutput = new float[0];
+    private float[] directPartials = new float[0];
     private float[] col = new float[0];
     private float[] pad = new float[0];
     private float[] stage = new float[0];
@@ -48,6 +52,30 @@ final class Workspace {
     MemorySegment sharedA(long floats) {
         if (shared.byteSize() < floats * 4) shared = Arena.ofAuto().allocate(floats * 4, 64);
         return shared;
+    }
+
+    /** DirectConv's zero-padded input planes (native: the kernel's loads then carry no array bounds checks). */
+    MemorySegment directInput(long floats) {
+        if (directInput.byteSize() < floats * 4) directInput = Arena.ofAuto().allocate(floats * 4, 64);
+        return directInput;
+    }
+
+    /** DirectConv's output gradient laid out on the padded input's positions (zeros elsewhere), for the weight gradient. */
+    MemorySegment directGradient(long floats) {
+        if (directGradient.byteSize() < floats * 4) directGradient = Arena.ofAuto().allocate(floats * 4, 64);
+        return directGradient;
+    }
+
+    /** DirectConv's output rows at the padded width, before the spare columns are dropped. */
+    float[] directOutput(int floats) {
+        if (directOutput.length < floats) directOutput = new float[floats];
+        return directOutput;
+    }
+
+    /** DirectConv's per-part weight gradients, added in part order at the end. */
+    float[] directPartials(int floats) {
+        if (directPartials.length < floats) directPartials = new float[floats];
+        return directPartials;
     }
 
     /** Heap staging for packing routines that scatter (see Kernels.packA). */

@@ -50,8 +50,9 @@ class ConvTest {
                 new ConvGeometry(2, 32, 11, 13, 24, 3, 3, 2, 2, 1, 1, 1, 1, 1),
                 new ConvGeometry(3, 16, 9, 9, 7, 3, 3, 1, 1, 2, 2, 2, 2, 1),
                 new ConvGeometry(1, 48, 5, 6, 40, 5, 3, 1, 1, 0, 1, 1, 1, 1),
-                // weight gradients over K = n*oh*ow >= 4 x 2048 pixels split K (GemmDriver.splitKPays):
-                // channels-last (16 -> 16, 3x3) and the im2col path (pointwise 24 -> 40, 2 groups)
+                // weight gradients over K = n*oh*ow >= 4 x 2048 pixels: DirectConv's parts (16 -> 16, 3x3; with
+                // -Dresnet4j.conv.direct=never, DirectConvTest, channels-last split over K, GemmDriver.splitKPays) and
+                // the im2col path split over K (pointwise 24 -> 40, 2 groups)
                 new ConvGeometry(8, 16, 32, 33, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1),
                 new ConvGeometry(3, 24, 48, 60, 40, 1, 1, 1, 1, 0, 0, 1, 1, 2));
     }
