@@ -129,14 +129,14 @@ final class VectorKernels extends Kernels {
                 }
                 for (int r = 0; r < runs; r++) {
                     int src = base + runOff[r];
-                    for (int l = runLane[r], end = runLane[r + 1]; l < end; l += L, src += 2 * L) {
+                    for (int l = runLane[r], end = runLane[r + 1]; l < end; l += L8, src += 2 * L8) {
                         long at = d + 4L * l;
-                        if (src + 2 * L > xp.length) {
-                            for (int t = 0; t < Math.min(L, end - l); t++) dst.set(F, at + 4L * t, xp[src + 2 * t]);
-                        } else if (end - l >= L) {
+                        if (src + 2 * L8 > xp.length) {
+                            for (int t = 0; t < Math.min(L8, end - l); t++) dst.set(F, at + 4L * t, xp[src + 2 * t]);
+                        } else if (end - l >= L8) {
                             evens(xp, src).intoMemorySegment(dst, at, NO);
                         } else {
-                            evens(xp, src).intoMemorySegment(dst, at, NO, S.indexInRange(0, end - l));
+                            evens(xp, src).intoMemorySegment(dst, at, NO, S8.indexInRange(0, end - l));
                         }
                     }
                 }
@@ -179,24 +179,28 @@ final class VectorKernels extends Kernels {
 
     // Packing from a matrix whose packed dimension is its contiguous one is a transpose. An 8 x 8 block
     // goes through registers in three stages of lane permutes and blends (stage k swaps the k-blocks off the
-    // diagonal), about four times faster than element-wise strided stores. Needs 8 lanes: other widths use the
-    // scalar packers.
-    private static final boolean T8 = L == 8;
+    // diagonal), about four times faster than element-wise strided stores. These 8-lane routines (the transposes,
+    // the even/odd lane splits of stride 2, the pooling windows) run on 256-bit vectors whatever the preferred
+    // width, since AVX-512 machines have them too: with the preferred species they ran only where it has 8 lanes,
+    // and on AVX-512 (16 lanes) fell back to the scalar packers. Narrower machines use the scalar ones.
+    private static final VectorSpecies<Float> S8 = FloatVector.SPECIES_256;
+    private static final int L8 = 8;
+    private static final boolean T8 = S.vectorBitSize() >= 256;
     private static final VectorSpecies<Integer> IS = IntVector.SPECIES_256;
     private static final int[] LANE_INDEX = {0, 1, 2, 3, 4, 5, 6, 7};
-    private static final VectorShuffle<Float> UP1 = T8 ? VectorShuffle.fromValues(S, 0, 0, 2, 2, 4, 4, 6, 6) : null;
-    private static final VectorShuffle<Float> DN1 = T8 ? VectorShuffle.fromValues(S, 1, 1, 3, 3, 5, 5, 7, 7) : null;
-    private static final VectorShuffle<Float> UP2 = T8 ? VectorShuffle.fromValues(S, 0, 1, 0, 1, 4, 5, 4, 5) : null;
-    private static final VectorShuffle<Float> DN2 = T8 ? VectorShuffle.fromValues(S, 2, 3, 2, 3, 6, 7, 6, 7) : null;
-    private static final VectorShuffle<Float> UP4 = T8 ? VectorShuffle.fromValues(S, 0, 1, 2, 3, 0, 1, 2, 3) : null;
-    private static final VectorShuffle<Float> DN4 = T8 ? VectorShuffle.fromValues(S, 4, 5, 6, 7, 4, 5, 6, 7) : null;
-    private static final VectorShuffle<Float> EVENS = T8 ? VectorShuffle.fromValues(S, 0, 2, 4, 6, 0, 2, 4, 6) : null;
-    private static final VectorShuffle<Float> ODDS = T8 ? VectorShuffle.fromValues(S, 1, 3, 5, 7, 1, 3, 5, 7) : null;
-    private static final VectorShuffle<Float> LOW_PAIRS = T8 ? VectorShuffle.fromValues(S, 0, 0, 1, 1, 2, 2, 3, 3) : null;
-    private static final VectorShuffle<Float> HIGH_PAIRS = T8 ? VectorShuffle.fromValues(S, 4, 4, 5, 5, 6, 6, 7, 7) : null;
-    private static final VectorMask<Float> ODD1 = T8 ? VectorMask.fromLong(S, 0b10101010) : null;
-    private static final VectorMask<Float> ODD2 = T8 ? VectorMask.fromLong(S, 0b11001100) : null;
-    private static final VectorMask<Float> ODD4 = T8 ? VectorMask.fromLong(S, 0b11110000) : null;
+    private static final VectorShuffle<Float> UP1 = T8 ? VectorShuffle.fromValues(S8, 0, 0, 2, 2, 4, 4, 6, 6) : null;
+    private static final VectorShuffle<Float> DN1 = T8 ? VectorShuffle.fromValues(S8, 1, 1, 3, 3, 5, 5, 7, 7) : null;
+    private static final VectorShuffle<Float> UP2 = T8 ? VectorShuffle.fromValues(S8, 0, 1, 0, 1, 4, 5, 4, 5) : null;
+    private static final VectorShuffle<Float> DN2 = T8 ? VectorShuffle.fromValues(S8, 2, 3, 2, 3, 6, 7, 6, 7) : null;
+    private static final VectorShuffle<Float> UP4 = T8 ? VectorShuffle.fromValues(S8, 0, 1, 2, 3, 0, 1, 2, 3) : null;
+    private static final VectorShuffle<Float> DN4 = T8 ? VectorShuffle.fromValues(S8, 4, 5, 6, 7, 4, 5, 6, 7) : null;
+    private static final VectorShuffle<Float> EVENS = T8 ? VectorShuffle.fromValues(S8, 0, 2, 4, 6, 0, 2, 4, 6) : null;
+    private static final VectorShuffle<Float> ODDS = T8 ? VectorShuffle.fromValues(S8, 1, 3, 5, 7, 1, 3, 5, 7) : null;
+    private static final VectorShuffle<Float> LOW_PAIRS = T8 ? VectorShuffle.fromValues(S8, 0, 0, 1, 1, 2, 2, 3, 3) : null;
+    private static final VectorShuffle<Float> HIGH_PAIRS = T8 ? VectorShuffle.fromValues(S8, 4, 4, 5, 5, 6, 6, 7, 7) : null;
+    private static final VectorMask<Float> ODD1 = T8 ? VectorMask.fromLong(S8, 0b10101010) : null;
+    private static final VectorMask<Float> ODD2 = T8 ? VectorMask.fromLong(S8, 0b11001100) : null;
+    private static final VectorMask<Float> ODD4 = T8 ? VectorMask.fromLong(S8, 0b11110000) : null;
 
     /**
      * The transpose of the 8 x 8 block whose row r is x[s_r .. s_r + 8): st[d + i*step + r] = x[s_r + i]
@@ -232,21 +236,21 @@ final class VectorKernels extends Kernels {
         b3.rearrange(DN4).blend(b7, ODD4).intoArray(st, d + 7 * step);
     }
 
-    /** x[s + sw*i] for i in [0, L): one load, or for sw = 2 the even lanes of two. Small enough to be inlined. */
+    /** x[s + sw*i] for i in [0, 8): one load, or for sw = 2 the even lanes of two. Small enough to be inlined. */
     private static FloatVector row(float[] x, int s, int sw) {
-        return sw == 1 ? FloatVector.fromArray(S, x, s) : evens(x, s);
+        return sw == 1 ? FloatVector.fromArray(S8, x, s) : evens(x, s);
     }
 
-    /** x[s], x[s+2], ..., x[s+2L-2]: reads x[s .. s+2L). */
+    /** x[s], x[s+2], ..., x[s+14] (8 lanes): reads x[s .. s+16). */
     private static FloatVector evens(float[] x, int s) {
-        return FloatVector.fromArray(S, x, s).rearrange(EVENS)
-                .blend(FloatVector.fromArray(S, x, s + L).rearrange(EVENS), ODD4);
+        return FloatVector.fromArray(S8, x, s).rearrange(EVENS)
+                .blend(FloatVector.fromArray(S8, x, s + L8).rearrange(EVENS), ODD4);
     }
 
-    /** x[s+1], x[s+3], ..., x[s+2L-1]: reads x[s .. s+2L). */
+    /** x[s+1], x[s+3], ..., x[s+15] (8 lanes): reads x[s .. s+16). */
     private static FloatVector odds(float[] x, int s) {
-        return FloatVector.fromArray(S, x, s).rearrange(ODDS)
-                .blend(FloatVector.fromArray(S, x, s + L).rearrange(ODDS), ODD4);
+        return FloatVector.fromArray(S8, x, s).rearrange(ODDS)
+                .blend(FloatVector.fromArray(S8, x, s + L8).rearrange(ODDS), ODD4);
     }
 
     @Override
@@ -255,18 +259,17 @@ final class VectorKernels extends Kernels {
             super.copyEvens(x, src, dst, d);
             return;
         }
-        evens(x, src).intoMemorySegment(dst, d, NO);
-        evens(x, src + 2 * L).intoMemorySegment(dst, d + 4L * L, NO);
+        for (int i = 0; i < NR; i += L8) evens(x, src + 2 * i).intoMemorySegment(dst, d + 4L * i, NO);
     }
 
     /**
      * st[d + t*MR + r] = a[src[r] + t] for t in [0, cnt), r in [0, MR): MR rows into p-major panel order.
-     * Writes up to L - MR floats past the last row (st needs that slack; later rows overwrite them).
+     * Writes up to 8 - MR floats past the last row (st needs that slack; later rows overwrite them).
      */
     private static void rowsToPanel(float[] a, int[] src, int cnt, float[] st, int d) {
         int s0 = src[0], s1 = src[1], s2 = src[2], s3 = src[3], s4 = src[4], s5 = src[5];
         int t = 0;
-        for (; t + L <= cnt; t += L, d += L * MR) {
+        for (; t + L8 <= cnt; t += L8, d += L8 * MR) {
             // rows 6 and 7 repeat row 5: they fill lanes 6 and 7, which the next row's store overwrites
             transpose8(a, s0 + t, s1 + t, s2 + t, s3 + t, s4 + t, s5 + t, s5 + t, s5 + t, st, d, MR);
         }
@@ -358,17 +361,17 @@ final class VectorKernels extends Kernels {
         float[] st = Workspace.get().stage(NR * kc);
         for (int jr = 0; jr < nc; jr += NR) {
             int cols = Math.min(NR, nc - jr);
-            for (int h = 0; h < NR; h += L) {
-                int live = Math.max(0, Math.min(L, cols - h));
-                if (live == L) {
+            for (int h = 0; h < NR; h += L8) {
+                int live = Math.max(0, Math.min(L8, cols - h));
+                if (live == L8) {
                     int s = off + (j0 + jr + h) * ldb + p0, p = 0;
-                    for (; p + L <= kc; p += L, s += L) {
+                    for (; p + L8 <= kc; p += L8, s += L8) {
                         transpose8(b, s, s + ldb, s + 2 * ldb, s + 3 * ldb, s + 4 * ldb, s + 5 * ldb, s + 6 * ldb,
                                 s + 7 * ldb, st, p * NR + h, NR);
                     }
-                    for (int l = 0; l < L; l++) strided(b, s + l * ldb, kc - p, st, p * NR + h + l, NR);
+                    for (int l = 0; l < L8; l++) strided(b, s + l * ldb, kc - p, st, p * NR + h + l, NR);
                 } else {
-                    for (int l = 0; l < L; l++) {
+                    for (int l = 0; l < L8; l++) {
                         if (l < live) strided(b, off + (j0 + jr + h + l) * ldb + p0, kc, st, h + l, NR);
                         else zeros(kc, st, h + l, NR);
                     }
@@ -436,10 +439,10 @@ final class VectorKernels extends Kernels {
                 int q = p0 + pp, image = q / ohw, pix = q % ohw, oy = pix / ow, ox = pix % ow;
                 int len = Math.min(kc - pp, flat ? ohw - pix : ow - ox);
                 int img = xBase + image * imageStride;
-                for (int h = 0; h < NR; h += L) {
-                    int live = Math.max(0, Math.min(L, cols - h));
-                    // [lo, hi): the part of the run where all L columns read inside the image
-                    int lo = 0, hi = live == L ? len : 0;
+                for (int h = 0; h < NR; h += L8) {
+                    int live = Math.max(0, Math.min(L8, cols - h));
+                    // [lo, hi): the part of the run where all 8 columns read inside the image
+                    int lo = 0, hi = live == L8 ? len : 0;
                     for (int l = h; l < h + live; l++) {
                         int iy = oy * sh + yOff[l], ix0 = ox * sw + xOff[l];
                         if (flat) {
@@ -451,13 +454,13 @@ final class VectorKernels extends Kernels {
                             // t is inside when 0 <= ix0 + sw*t < wIn
                             if (ix0 < 0) lo = Math.max(lo, (-ix0 + sw - 1) / sw);
                             hi = Math.min(hi, (wIn - ix0 + sw - 1) / sw);
-                            // a stride-2 row load reads 2L floats: stay inside the array
-                            if (sw == 2) hi = Math.min(hi, Math.floorDiv(x.length - src[l] - 2 * L, 2) + L);
+                            // a stride-2 row load reads 16 floats: stay inside the array
+                            if (sw == 2) hi = Math.min(hi, Math.floorDiv(x.length - src[l] - 2 * L8, 2) + L8);
                         }
                     }
                     int t = lo;
-                    if (hi - lo >= L) {
-                        for (; t + L <= hi; t += L) {
+                    if (hi - lo >= L8) {
+                        for (; t + L8 <= hi; t += L8) {
                             int o = sw * t;
                             transpose8(x, sw, src[h] + o, src[h + 1] + o, src[h + 2] + o, src[h + 3] + o, src[h + 4] + o,
                                     src[h + 5] + o, src[h + 6] + o, src[h + 7] + o, st, (pp + t) * NR + h, NR);
@@ -466,7 +469,7 @@ final class VectorKernels extends Kernels {
                         t = lo = 0;
                     }
                     // what the blocks did not cover, [0, lo) and [t, len), element by element
-                    for (int l = h; l < h + L; l++) {
+                    for (int l = h; l < h + L8; l++) {
                         int d = pp * NR + l;
                         if (l >= h + live) {
                             zeros(len, st, d, NR);
@@ -493,15 +496,15 @@ final class VectorKernels extends Kernels {
             return;
         }
         zeroChannelsLastBorder(c, h, w, ph, pw, dst, dstBase);
-        int wp = w + 2 * pw, c8 = c / L * L, w8 = w / L * L, plane = h * w;
+        int wp = w + 2 * pw, c8 = c / L8 * L8, w8 = w / L8 * L8, plane = h * w;
         // channel blocks outermost: each of the 8 planes read is one sequential stream over the whole plane, which
         // the prefetchers follow (row by row across all channel blocks, the streams restart every row). The weight
         // gradients of ResNet-20's 32- and 64-channel layers: +5% and +4% (median of 40 alternations), 16: +0%.
-        for (int ci = 0; ci < c8; ci += L) {
+        for (int ci = 0; ci < c8; ci += L8) {
             for (int iy = 0; iy < h; iy++) {
                 // 8 channels x 8 pixels of row iy, transposed into 8 pixels x 8 channels
                 int s = base + ci * plane + iy * w, d = dstBase + ((iy + ph) * wp + pw) * c + ci;
-                for (int ix = 0; ix < w8; ix += L) {
+                for (int ix = 0; ix < w8; ix += L8) {
                     transpose8(src, s + ix, s + plane + ix, s + 2 * plane + ix, s + 3 * plane + ix, s + 4 * plane + ix,
                             s + 5 * plane + ix, s + 6 * plane + ix, s + 7 * plane + ix, dst, d + ix * c, c);
                 }
@@ -1037,8 +1040,8 @@ final class VectorKernels extends Kernels {
         int t = 0;
         if (T8 && (sw == 1 || sw == 2) && dil == 1) {
             // the last read of a step: the window's last row and column, plus a vector (two at stride 2)
-            int reach = (kH - 1) * rowStep + kW - 1 + sw * L;
-            for (; t + L <= n && at + t * sw + reach <= x.length; t += L) {
+            int reach = (kH - 1) * rowStep + kW - 1 + sw * L8;
+            for (; t + L8 <= n && at + t * sw + reach <= x.length; t += L8) {
                 int s = at + t * sw;
                 FloatVector best = row(x, s, sw);
                 for (int ky = 0; ky < kH; ky++) {
@@ -1059,10 +1062,10 @@ final class VectorKernels extends Kernels {
     void argmaxWindows(float[] x, int at, int sw, int kH, int kW, int rowStep, int dil, int[] idx, int out, int n) {
         int t = 0;
         if (T8 && (sw == 1 || sw == 2) && dil == 1) {
-            int reach = (kH - 1) * rowStep + kW - 1 + sw * L;
+            int reach = (kH - 1) * rowStep + kW - 1 + sw * L8;
             // each lane's window start: at + (t + lane) * sw
             IntVector lanes = IntVector.fromArray(IS, LANE_INDEX, 0).mul(sw);
-            for (; t + L <= n && at + t * sw + reach <= x.length; t += L) {
+            for (; t + L8 <= n && at + t * sw + reach <= x.length; t += L8) {
                 int s = at + t * sw;
                 FloatVector best = row(x, s, sw);
                 IntVector tap = IntVector.zero(IS);
@@ -1087,7 +1090,7 @@ final class VectorKernels extends Kernels {
     void unzip(float[] x, int src, float[] dst, int even, int odd, int n) {
         int c = 0;
         if (T8) {
-            for (int up = S.loopBound(n); c < up; c += L) {
+            for (int up = S8.loopBound(n); c < up; c += L8) {
                 evens(x, src + 2 * c).intoArray(dst, even + c);
                 odds(x, src + 2 * c).intoArray(dst, odd + c);
             }
@@ -1099,10 +1102,10 @@ final class VectorKernels extends Kernels {
     void zip(float[] a, int ai, float[] b, int bi, float[] y, int at, int n) {
         int t = 0;
         if (T8) {
-            for (int up = S.loopBound(n); t < up; t += L) {
-                FloatVector va = lanes(a, ai + t), vb = lanes(b, bi + t);
+            for (int up = S8.loopBound(n); t < up; t += L8) {
+                FloatVector va = FloatVector.fromArray(S8, a, ai + t), vb = FloatVector.fromArray(S8, b, bi + t);
                 va.rearrange(LOW_PAIRS).blend(vb.rearrange(LOW_PAIRS), ODD1).intoArray(y, at + 2 * t);
-                va.rearrange(HIGH_PAIRS).blend(vb.rearrange(HIGH_PAIRS), ODD1).intoArray(y, at + 2 * t + L);
+                va.rearrange(HIGH_PAIRS).blend(vb.rearrange(HIGH_PAIRS), ODD1).intoArray(y, at + 2 * t + L8);
             }
         }
         super.zip(a, ai + t, b, bi + t, y, at + 2 * t, n - t);
