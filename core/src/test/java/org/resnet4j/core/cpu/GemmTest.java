@@ -103,6 +103,26 @@ class GemmTest {
     }
 
     /**
+     * A column of C has the same bits whichever tile computed it: with 32 vector registers two full B panels run as
+     * one wider tile (VectorKernels.tilePair), and each column must still equal its product computed alone.
+     */
+    @Test
+    void aColumnHasTheSameBitsWhicheverTileComputedIt() {
+        Kernels kr = Simd.KERNELS;
+        int nr = kr.nr(), m = 13, n = 5 * nr + 3, k = 77;
+        float[] a = Ref.random(9, m * k), b = Ref.random(10, k * n);
+        float[] whole = new float[m * n];
+        GemmDriver.sgemm(kr, false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, whole, 0, n, false);
+        for (int j = 0; j < n; j++) {
+            float[] alone = new float[m];
+            GemmDriver.sgemm(kr, false, false, m, 1, k, 1f, a, 0, k, b, j, n, 0f, alone, 0, 1, false);
+            for (int i = 0; i < m; i++) {
+                assertThat(whole[i * n + j]).as("C[%d][%d]", i, j).isEqualTo(alone[i]);
+            }
+        }
+    }
+
+    /**
      * A long K cut into parts, each multiplied into its own partial sums and added in order (the weight
      * gradients' product): against the float64 reference, with offsets, alpha and beta, both kernel sets.
      * K up to 16391: float32 rounding ~ sqrt(k) 2^-24 = 8e-6 worst case in the summation tree; 2e-5 is honest.
