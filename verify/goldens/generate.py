@@ -160,6 +160,8 @@ def conv_cases():
         ("conv_nonsquare_input", 3, 3, 5, 11, 5, 3, 3, 1, 2, 1, 0, 1, 1, 1, True),
         # large enough that the CPU backend's default runs all three passes by Winograd F(2x2, 3x3)
         c("conv_winograd_64ch_28", 1, 64, 28, 28, 64, 3, 1, 1, 1, 1, True),
+        # ResNet-20's layer1 shape, which the CPU backend's default runs in all three passes by DirectConv
+        c("conv_direct_16ch_16", 2, 16, 16, 16, 16, 3, 1, 1, 1, 1, True),
     ]
 
 

@@ -83,6 +83,8 @@ public final class LayerCases {
         c.add(new ConvCase("conv_nonsquare_input", 3, 3, 5, 11, 5, 3, 3, 1, 2, 1, 0, 1, 1, 1, true));
         // large enough that the CPU backend's default runs all three passes by Winograd F(2x2, 3x3)
         c.add(conv("conv_winograd_64ch_28", 1, 64, 28, 28, 64, 3, 1, 1, 1, 1, true));
+        // ResNet-20's layer1 shape, which the CPU backend's default runs in all three passes by DirectConv
+        c.add(conv("conv_direct_16ch_16", 2, 16, 16, 16, 16, 3, 1, 1, 1, 1, true));
         return c;
     }
 
