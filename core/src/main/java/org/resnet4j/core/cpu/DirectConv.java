@@ -94,7 +94,7 @@ final class DirectConv {
             Workspace ws = Workspace.get();
             // (slack: a block past the last output still reads its nine taps)
             MemorySegment xp = ws.directInput((long) cIn * plane + blk + 2L * wp + 2);
-            padPlanes(x, image * cIn * g.h() * g.w(), cIn, g.h(), g.w(), g.padH(), g.padW(), oy0, oy1 + 2, xp, plane);
+            padPlanes(kr, x, image * cIn * g.h() * g.w(), cIn, g.h(), g.w(), g.padH(), g.padW(), oy0, oy1 + 2, xp, plane);
             float[] out = ws.directOutput(tiles * t * span);
             for (int q = 0; q < span; q += blk) {
                 for (int tile = 0; tile < tiles; tile++) {
@@ -127,23 +127,16 @@ final class DirectConv {
      * Padded rows [rowFrom, rowTo) (clipped to the plane) of each of c planes (h, w) from x[base], surrounded by ph
      * rows and pw columns of zeros, into xp at plane * ci; rows outside the range are left as they are.
      */
-    static void padPlanes(float[] x, int base, int c, int h, int w, int ph, int pw, int rowFrom, int rowTo,
+    static void padPlanes(Kernels kr, float[] x, int base, int c, int h, int w, int ph, int pw, int rowFrom, int rowTo,
                           MemorySegment xp, long plane) {
         int wp = w + 2 * pw, hp = h + 2 * ph;
         rowTo = Math.min(rowTo, hp);
         for (int ci = 0; ci < c; ci++) {
             for (int ry = rowFrom; ry < rowTo; ry++) {
-                long row = 4 * (ci * plane + (long) ry * wp);
+                long row = ci * plane + (long) ry * wp;
                 int iy = ry - ph;
-                if (iy < 0 || iy >= h) {
-                    xp.asSlice(row, 4L * wp).fill((byte) 0);
-                    continue;
-                }
-                for (int i = 0; i < pw; i++) {
-                    xp.set(Kernels.F, row + 4L * i, 0f);
-                    xp.set(Kernels.F, row + 4L * (pw + w + i), 0f);
-                }
-                MemorySegment.copy(x, base + (ci * h + iy) * w, xp, Kernels.F, row + 4L * pw, w);
+                if (iy < 0 || iy >= h) xp.asSlice(4 * row, 4L * wp).fill((byte) 0);
+                else kr.padRow(x, base + (ci * h + iy) * w, w, pw, xp, row + pw);
             }
         }
     }
@@ -164,7 +157,7 @@ final class DirectConv {
             long xFloats = (long) cIn * stride + 2L * wp + 2, dyFloats = (long) tiles * 4 * stride;
             MemorySegment xp = ws.directInput(xFloats).asSlice(0, 4 * xFloats);
             MemorySegment dyp = ws.directGradient(dyFloats).asSlice(0, 4 * dyFloats);
-            padPart(x, dy, g, image0, images, stride, xp, dyp);
+            padPart(kr, x, dy, g, image0, images, stride, xp, dyp);
             // per lane sums of one tile: (cIn, ky, 4 channels x kx, lanes)
             float[] sums = new float[cIn * 3 * 12 * lanes];
             int chunk = GemmDriver.roundUp(chunkImages * plane, lanes);
@@ -213,19 +206,20 @@ final class DirectConv {
      * The part's padded copies: xp (cIn, stride) with image i's padded planes at i * plane, and dyp (4 tiles' channels,
      * stride) with dy[image, co, oy, ox] at position i * plane + oy * wp + ox and zeros everywhere else.
      */
-    private static void padPart(float[] x, float[] dy, ConvGeometry g, int image0, int images, int stride,
+    private static void padPart(Kernels kr, float[] x, float[] dy, ConvGeometry g, int image0, int images, int stride,
                                 MemorySegment xp, MemorySegment dyp) {
         final int cIn = g.cIn(), cOut = g.cOut(), oh = g.outH(), ow = g.outW(), h = g.h(), wd = g.w();
         final int wp = wd + 2 * g.padW(), plane = (h + 2 * g.padH()) * wp, used = images * plane;
         dyp.fill((byte) 0);
         for (int i = 0; i < images; i++) {
             int image = image0 + i;
-            padPlanes(x, image * cIn * h * wd, cIn, h, wd, g.padH(), g.padW(), 0, Integer.MAX_VALUE,
+            padPlanes(kr, x, image * cIn * h * wd, cIn, h, wd, g.padH(), g.padW(), 0, Integer.MAX_VALUE,
                     xp.asSlice(4L * i * plane), stride);
             for (int co = 0; co < cOut; co++) {
                 for (int oy = 0; oy < oh; oy++) {
-                    MemorySegment.copy(dy, ((image * cOut + co) * oh + oy) * ow, dyp, Kernels.F,
-                            4L * ((long) co * stride + (long) i * plane + (long) oy * wp), ow);
+                    // (no margins: the spare positions are the zeros the fill left)
+                    kr.padRow(dy, ((image * cOut + co) * oh + oy) * ow, ow, 0, dyp,
+                            (long) co * stride + (long) i * plane + (long) oy * wp);
                 }
             }
         }

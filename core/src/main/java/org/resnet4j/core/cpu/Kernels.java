@@ -450,6 +450,18 @@ class Kernels {
         }
     }
 
+    /**
+     * One row of DirectConv's zero-padded copy: dst[at - pw, at) and [at + w, at + w + pw) = 0 and dst[at, at + w) =
+     * x[src, src + w), offsets in floats.
+     */
+    void padRow(float[] x, int src, int w, int pw, MemorySegment dst, long at) {
+        for (int i = 1; i <= pw; i++) {
+            dst.set(F, 4 * (at - i), 0f);
+            dst.set(F, 4 * (at + w - 1 + i), 0f);
+        }
+        MemorySegment.copy(x, src, dst, F, 4 * at, w);
+    }
+
     /** Lanes of {@link #direct3x3WeightRow}'s partial sums. */
     int directLanes() {
         return 1;
