@@ -57,6 +57,28 @@ class ConvTest {
                 new ConvGeometry(3, 24, 48, 60, 40, 1, 1, 1, 1, 0, 0, 1, 1, 2));
     }
 
+    /**
+     * The backend's three passes of g (forward with bias, input gradient, weight gradient into zeros) against the float64
+     * convolution, 1e-5 normwise, outputs pre-filled with NaN; for the path tests that switch a convolution path.
+     */
+    static void assertBackendPassesMatchTheReference(ConvGeometry g, long seed, String what) {
+        float[] x = Ref.random(seed, g.n() * g.cIn() * g.h() * g.w());
+        float[] w = Ref.random(seed + 1, g.cOut() * g.cInPerGroup() * g.kH() * g.kW());
+        float[] bias = Ref.random(seed + 2, g.cOut());
+        float[] dy = Ref.random(seed + 3, g.n() * g.cOut() * g.outH() * g.outW());
+        Tensor y = CPU.zeros(g.outputShape()), dx = CPU.zeros(g.inputShape());
+        CPU.fill(y, Double.NaN);
+        CPU.fill(dx, Double.NaN);
+        Tensor tw = CPU.fromFloats(w, g.weightShape());
+        CPU.conv2dForward(CPU.fromFloats(x, g.inputShape()), tw, CPU.fromFloats(bias, g.cOut()), g, y);
+        CPU.conv2dBackwardInput(CPU.fromFloats(dy, g.outputShape()), tw, g, dx);
+        Tensor dw = CPU.zeros(g.weightShape());
+        CPU.conv2dBackwardWeight(CPU.fromFloats(dy, g.outputShape()), CPU.fromFloats(x, g.inputShape()), g, dw);
+        Ref.assertClose(y.toFloats(), ConvRef.forward(x, w, bias, g), 1e-5, what + " forward " + g);
+        Ref.assertClose(dx.toFloats(), ConvRef.backwardInput(dy, w, g), 1e-5, what + " input gradient " + g);
+        Ref.assertClose(dw.toFloats(), ConvRef.backwardWeight(dy, x, g), 1e-5, what + " weight gradient " + g);
+    }
+
     @ParameterizedTest
     @MethodSource("geometries")
     void forwardMatchesDirectConvolution(ConvGeometry g) {

@@ -12,7 +12,6 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.resnet4j.core.ConvGeometry;
 import org.resnet4j.core.Parallel;
-import org.resnet4j.core.Tensor;
 
 /**
  * The direct 3x3 convolution (DirectConv) against the float64 convolution (ConvRef), with ConvTest's tolerance
@@ -21,7 +20,6 @@ import org.resnet4j.core.Tensor;
 class DirectConvTest {
     private static final Kernels KR = Simd.KERNELS;
     private static final int DEFAULT_THREADS = Parallel.threads();
-    private static final CpuBackend CPU = CpuBackend.get();
 
     @AfterEach
     void restoreThreadsAndModes() {
@@ -193,24 +191,10 @@ class DirectConvTest {
     @ParameterizedTest
     @MethodSource("org.resnet4j.core.cpu.ConvTest#geometries")
     void backendPassesAreRightWithEitherPath(ConvGeometry g) {
-        float[] x = Ref.random(84, g.n() * g.cIn() * g.h() * g.w());
-        float[] w = Ref.random(85, g.cOut() * g.cInPerGroup() * g.kH() * g.kW());
-        float[] bias = Ref.random(86, g.cOut());
-        float[] dy = Ref.random(87, g.n() * g.cOut() * g.outH() * g.outW());
         Winograd.setMode("never");
         for (String mode : new String[] {"always", "never"}) {
             DirectConv.setMode(mode);
-            Tensor y = CPU.zeros(g.outputShape()), dx = CPU.zeros(g.inputShape());
-            CPU.fill(y, Double.NaN);
-            CPU.fill(dx, Double.NaN);
-            Tensor tw = CPU.fromFloats(w, g.weightShape());
-            CPU.conv2dForward(CPU.fromFloats(x, g.inputShape()), tw, CPU.fromFloats(bias, g.cOut()), g, y);
-            CPU.conv2dBackwardInput(CPU.fromFloats(dy, g.outputShape()), tw, g, dx);
-            Tensor dw = CPU.zeros(g.weightShape());
-            CPU.conv2dBackwardWeight(CPU.fromFloats(dy, g.outputShape()), CPU.fromFloats(x, g.inputShape()), g, dw);
-            Ref.assertClose(y.toFloats(), ConvRef.forward(x, w, bias, g), 1e-5, mode + " forward " + g);
-            Ref.assertClose(dx.toFloats(), ConvRef.backwardInput(dy, w, g), 1e-5, mode + " input gradient " + g);
-            Ref.assertClose(dw.toFloats(), ConvRef.backwardWeight(dy, x, g), 1e-5, mode + " weight gradient " + g);
+            ConvTest.assertBackendPassesMatchTheReference(g, 84, "direct " + mode);
         }
     }
 

@@ -10,7 +10,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.resnet4j.core.ConvGeometry;
 import org.resnet4j.core.Parallel;
-import org.resnet4j.core.Tensor;
 
 /**
  * The Winograd F(2x2, 3x3) convolution against the direct float64 convolution (ConvRef), with ConvTest's
@@ -19,8 +18,6 @@ import org.resnet4j.core.Tensor;
 class WinogradTest {
     private static final Kernels KR = Simd.KERNELS;
     private static final int DEFAULT_THREADS = Parallel.threads();
-
-    private static final CpuBackend CPU = CpuBackend.get();
 
     @AfterEach
     void restoreThreadsAndMode() {
@@ -108,23 +105,9 @@ class WinogradTest {
     @ParameterizedTest
     @MethodSource("org.resnet4j.core.cpu.ConvTest#geometries")
     void backendForwardAndInputGradientAreRightWithEitherPath(ConvGeometry g) {
-        float[] x = Ref.random(41, g.n() * g.cIn() * g.h() * g.w());
-        float[] w = Ref.random(42, g.cOut() * g.cInPerGroup() * g.kH() * g.kW());
-        float[] bias = Ref.random(43, g.cOut());
-        float[] dy = Ref.random(44, g.n() * g.cOut() * g.outH() * g.outW());
         for (String mode : new String[] {"always", "never"}) {
             Winograd.setMode(mode);
-            Tensor y = CPU.zeros(g.outputShape()), dx = CPU.zeros(g.inputShape());
-            CPU.fill(y, Double.NaN);
-            CPU.fill(dx, Double.NaN);
-            Tensor tw = CPU.fromFloats(w, g.weightShape());
-            CPU.conv2dForward(CPU.fromFloats(x, g.inputShape()), tw, CPU.fromFloats(bias, g.cOut()), g, y);
-            CPU.conv2dBackwardInput(CPU.fromFloats(dy, g.outputShape()), tw, g, dx);
-            Tensor dw = CPU.zeros(g.weightShape());
-            CPU.conv2dBackwardWeight(CPU.fromFloats(dy, g.outputShape()), CPU.fromFloats(x, g.inputShape()), g, dw);
-            Ref.assertClose(y.toFloats(), ConvRef.forward(x, w, bias, g), 1e-5, mode + " forward " + g);
-            Ref.assertClose(dx.toFloats(), ConvRef.backwardInput(dy, w, g), 1e-5, mode + " input gradient " + g);
-            Ref.assertClose(dw.toFloats(), ConvRef.backwardWeight(dy, x, g), 1e-5, mode + " weight gradient " + g);
+            ConvTest.assertBackendPassesMatchTheReference(g, 41, "winograd " + mode);
         }
     }
 
