@@ -159,10 +159,10 @@ final class DirectConv {
             MemorySegment dyp = ws.directGradient(dyFloats).asSlice(0, 4 * dyFloats);
             padPart(kr, x, dy, g, image0, images, stride, xp, dyp);
             // per lane sums of one tile: (cIn, ky, 4 channels x kx, lanes)
-            float[] sums = new float[cIn * 3 * 12 * lanes];
+            float[] sums = ws.directSums(cIn * 3 * 12 * lanes);
             int chunk = GemmDriver.roundUp(chunkImages * plane, lanes);
             for (int tile = 0; tile < tiles; tile++) {
-                java.util.Arrays.fill(sums, 0f);
+                java.util.Arrays.fill(sums, 0, cIn * 36 * lanes, 0f);
                 long dyTile = (long) tile * 4 * stride;
                 // a chunk of positions at a time, so that the tile's dy and one channel of x stay in L1 over its passes
                 for (int q0 = 0; q0 < stride; q0 += chunk) {

@@ -18,6 +18,7 @@ final class Workspace {
     private MemorySegment directGradient = MemorySegment.NULL;
     private float[] directOutput = new float[0];
     private float[] directPartials = new float[0];
+    private float[] directSums = new float[0];
     private float[] col = new float[0];
     private float[] pad = new float[0];
     private float[] stage = new float[0];
@@ -76,6 +77,12 @@ final class Workspace {
     float[] directPartials(int floats) {
         if (directPartials.length < floats) directPartials = new float[floats];
         return directPartials;
+    }
+
+    /** One DirectConv weight-gradient task's per-lane sums of a tile (zeroed by the task). */
+    float[] directSums(int floats) {
+        if (directSums.length < floats) directSums = new float[floats];
+        return directSums;
     }
 
     /** Heap staging for packing routines that scatter (see Kernels.packA). */
