@@ -817,16 +817,24 @@ final class VectorKernels extends Kernels {
     @Override
     void macro(int mc, int nc, int kc, MemorySegment a, MemorySegment b, float[] c, int offC, int ldc,
                float alpha, float beta, boolean first) {
-        float[] acc = new float[MR * NR];
-        boolean readC = !first || beta != 0f, plain = !readC && alpha == 1f;
+        float[] acc = new float[MR * 2 * NR];
         FloatVector va = FloatVector.broadcast(S, alpha), vb = FloatVector.broadcast(S, first ? beta : 1f);
+        boolean pairs = PAIRS && pairsPay(alpha, beta, first), add = !first || beta != 0f;
         for (int jr = 0; jr < nc; ) {
             // two full B panels side by side run as one 6 x (4 vectors) tile where there are registers for it
-            boolean pair = PAIRS && plain && jr + 2 * NR <= nc;
+            boolean pair = pairs && jr + 2 * NR <= nc;
             for (int ir = 0; ir < mc; ir += MR) {
                 if (pair && mc - ir >= MR) {
-                    tilePair(kc, a, (long) ir * kc * 4, b, (long) jr * kc * 4, (long) (jr + NR) * kc * 4, c,
-                            offC + ir * ldc + jr, ldc);
+                    long ap = (long) ir * kc * 4, bp = (long) jr * kc * 4, bp2 = (long) (jr + NR) * kc * 4;
+                    int ci = offC + ir * ldc + jr;
+                    if (add) {
+                        // C += A*B: through a scratch tile, each element acc + c rounded once (the update rule's
+                        // acc * 1 + c * 1); added in the kernel itself, the adds ran as calls on boxed vectors
+                        tilePair(kc, a, ap, b, bp, bp2, acc, 0, 2 * NR);
+                        addTile(acc, 2 * NR, c, ci, ldc);
+                    } else {
+                        tilePair(kc, a, ap, b, bp, bp2, c, ci, ldc);
+                    }
                     continue;
                 }
                 panelTile(mc, nc, kc, a, b, c, offC, ldc, alpha, beta, first, va, vb, acc, jr, ir);
@@ -839,15 +847,32 @@ final class VectorKernels extends Kernels {
     /** With 32 vector registers (AVX-512) {@link #tilePair}'s 24 accumulators fit; with 16 they would spill. */
     private static final boolean PAIRS = L >= 16;
 
+    /**
+     * Whether full tiles run in pairs: C = A*B (alpha 1, the first K block, beta 0), straight from the registers, or
+     * C += A*B (alpha 1 and C taken as it is: a later K block, or beta 1), the pair's sums then added to C.
+     */
+    private static boolean pairsPay(float alpha, float beta, boolean first) {
+        return alpha == 1f && (!first || beta == 0f || beta == 1f);
+    }
+
+    /** c's MR rows of width floats at ci (row stride ldc) += tile's (row stride width). */
+    private static void addTile(float[] tile, int width, float[] c, int ci, int ldc) {
+        for (int r = 0; r < MR; r++, ci += ldc) {
+            for (int l = 0; l < width; l += L) {
+                FloatVector.fromArray(S, tile, r * width + l).add(FloatVector.fromArray(S, c, ci + l)).intoArray(c, ci + l);
+            }
+        }
+    }
+
     /** The tile of C at B panel jr and A panel ir: C = alpha A*B + beta C, partial tiles through acc. */
     private static void panelTile(int mc, int nc, int kc, MemorySegment a, MemorySegment b, float[] c, int offC, int ldc,
                                   float alpha, float beta, boolean first, FloatVector va, FloatVector vb, float[] acc,
                                   int jr, int ir) {
-        boolean readC = !first || beta != 0f, plain = !readC && alpha == 1f;
+        boolean readC = !first || beta != 0f;
         long bp = (long) jr * kc * 4, ap = (long) ir * kc * 4;
         int cols = Math.min(NR, nc - jr), rows = Math.min(MR, mc - ir);
         int ci = offC + ir * ldc + jr;
-        if (cols == NR && rows == MR && plain) {
+        if (cols == NR && rows == MR && alpha == 1f && first && beta == 0f) {
             // a full tile of C = A*B (the common case): straight from the accumulator registers into C
             tile(kc, a, ap, b, bp, c, ci, ldc);
             return;

@@ -123,6 +123,34 @@ class GemmTest {
     }
 
     /**
+     * The vector kernels sum each element over k in the same order as the scalar twin and apply the same update rule,
+     * so C has the same bits. That covers the full tiles that store from registers (C = A*B on the first K block,
+     * C += A*B on later ones and with beta 1) as well as the tiles that go through a scratch tile (other alpha and
+     * beta, the edges): three K blocks, full and partial tiles, both tile widths.
+     */
+    @ParameterizedTest(name = "alpha={0} beta={1}")
+    @MethodSource("updateRules")
+    void vectorKernelsHaveTheScalarTwinsBits(float alpha, float beta) {
+        Kernels vector = Simd.KERNELS, scalar = new Kernels();
+        int m = 5 * vector.mr() + 1, n = 4 * vector.nr() + 5, k = 2 * GemmDriver.KC + 77, ldc = n + 3;
+        assertThat(GemmDriver.kBlock(k)).as("K block").isLessThan(k / 2);
+        float[] a = Ref.random(16, m * k), b = Ref.random(17, k * n), c0 = Ref.random(18, m * ldc);
+        float[] fast = c0.clone(), slow = c0.clone();
+        GemmDriver.sgemm(vector, false, false, m, n, k, alpha, a, 0, k, b, 0, n, beta, fast, 0, ldc, false);
+        GemmDriver.sgemm(scalar, false, false, m, n, k, alpha, a, 0, k, b, 0, n, beta, slow, 0, ldc, false);
+        for (int i = 0; i < fast.length; i++) {
+            if (Float.floatToRawIntBits(fast[i]) != Float.floatToRawIntBits(slow[i])) {
+                assertThat(fast[i]).as("C[%d][%d]", i / ldc, i % ldc).isEqualTo(slow[i]);
+            }
+        }
+    }
+
+    static Stream<Arguments> updateRules() {
+        return Stream.of(Arguments.of(1f, 0f), Arguments.of(1f, 1f), Arguments.of(1f, -1.25f), Arguments.of(0.75f, 1f),
+                Arguments.of(0.75f, 0f));
+    }
+
+    /**
      * A long K cut into parts, each multiplied into its own partial sums and added in order (the weight
      * gradients' product): against the float64 reference, with offsets, alpha and beta, both kernel sets.
      * K up to 16391: float32 rounding ~ sqrt(k) 2^-24 = 8e-6 worst case in the summation tree; 2e-5 is honest.
