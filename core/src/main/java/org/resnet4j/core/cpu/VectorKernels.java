@@ -60,31 +60,33 @@ final class VectorKernels extends Kernels {
         final int ow = g.outW(), kW = g.kW(), kH = g.kH(), khw = kH * kW, dh = g.dilationH(), dw = g.dilationW();
         final int plane = hp * wp, gap = wp - ow;
         for (int jr = 0; jr < nc; jr += NR) {
-            int cols = Math.min(NR, nc - jr), j = j0 + jr;
-            int first = (j / ow) * wp + j % ow, split = Math.min(cols, ow - j % ow);
-            // a panel on one output row, or with one row end inside it (the rest needs the general packer)
-            boolean oneRow = cols == NR && split == NR, oneBreak = cols == NR && split < NR && split + ow >= NR;
-            if (!oneRow && !oneBreak) {
+            int cols = Math.min(NR, nc - jr), j = j0 + jr, j1 = j + L;
+            // each half of the panel (one vector) lies on one output row or has one row end inside it (outputs at least
+            // half a vector wide, e.g. ResNet-20's 8x8 with 16 lanes); otherwise, or in a last partial panel, the general
+            // packers take it
+            int first0 = (j / ow) * wp + j % ow, split0 = ow - j % ow;
+            int first1 = (j1 / ow) * wp + j1 % ow, split1 = ow - j1 % ow;
+            boolean atMostOneEnd = split0 + ow >= L && split1 + ow >= L;
+            if (cols < NR || !atMostOneEnd) {
                 if (cols == NR) {
-                    // several row ends (outputs narrower than half a panel, e.g. 7x7): gather each half-panel
+                    // several row ends in a vector (outputs narrower than half a vector, e.g. 7x7 with 16 lanes)
                     gatherPadded(xp, xpBase, wp, plane, g, p0, kc, j, dst, (long) jr * kc * 4);
                 } else {
                     super.packBIm2colPadded(xp, xpBase, hp, wp, g, p0, kc, j, cols, dst.asSlice((long) jr * kc * 4));
                 }
                 continue;
             }
-            VectorMask<Float> jumped0 = S.indexInRange(0, split).not(), jumped1 = S.indexInRange(L, split).not();
+            // lanes from split on lie on the next output row: gap floats further on
+            boolean ends0 = split0 < L, ends1 = split1 < L;
+            VectorMask<Float> jumped0 = S.indexInRange(0, split0).not(), jumped1 = S.indexInRange(0, split1).not();
             long d = (long) jr * kc * 4;
             int ci = p0 / khw, rem = p0 % khw, ky = rem / kW, kx = rem % kW;
-            int rowBase = xpBase + first + ci * plane + ky * dh * wp;
+            int rowBase = xpBase + ci * plane + ky * dh * wp;
             for (int pp = 0; pp < kc; pp++, d += 4L * NR) {
-                int base = rowBase + kx * dw;
-                FloatVector v0 = FloatVector.fromArray(S, xp, base), v1 = FloatVector.fromArray(S, xp, base + L);
-                if (oneBreak) {
-                    // lanes from split on lie on the next output row: gap floats further on
-                    v0 = v0.blend(FloatVector.fromArray(S, xp, base + gap), jumped0);
-                    v1 = v1.blend(FloatVector.fromArray(S, xp, base + L + gap), jumped1);
-                }
+                int base = rowBase + kx * dw, at0 = base + first0, at1 = base + first1;
+                FloatVector v0 = FloatVector.fromArray(S, xp, at0), v1 = FloatVector.fromArray(S, xp, at1);
+                if (ends0) v0 = v0.blend(FloatVector.fromArray(S, xp, at0 + gap), jumped0);
+                if (ends1) v1 = v1.blend(FloatVector.fromArray(S, xp, at1 + gap), jumped1);
                 v0.intoMemorySegment(dst, d, NO);
                 v1.intoMemorySegment(dst, d + 4L * L, NO);
                 if (++kx == kW) {

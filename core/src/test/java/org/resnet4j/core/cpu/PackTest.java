@@ -136,7 +136,10 @@ class PackTest {
                 new ConvGeometry(2, 17, 6, 38, 4, 1, 1, 2, 2, 0, 0, 1, 1, 1),      // 1x1 stride 2, wide rows
                 new ConvGeometry(1, 4, 5, 50, 4, 3, 3, 3, 3, 1, 1, 1, 1, 1),       // stride 3 (scalar path)
                 new ConvGeometry(1, 2, 4, 4, 3, 5, 3, 1, 1, 2, 0, 1, 1, 1),        // kernel larger than the input
-                new ConvGeometry(2, 3, 9, 7, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1));       // 7 wide: panels over three rows
+                new ConvGeometry(2, 3, 9, 7, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1),        // 7 wide: panels over three rows
+                new ConvGeometry(1, 5, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1),        // ResNet-20's 8x8: panels of whole rows
+                new ConvGeometry(1, 2, 14, 3, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1),       // 3 wide: more than ten rows per panel
+                new ConvGeometry(1, 3, 12, 5, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1));      // 5 wide, 1x3 kernel
     }
 
     static Stream<Object[]> kernelsAndGeometries() {
