@@ -105,7 +105,7 @@ def torch_cases():
     return res, "torch %s, %d threads" % (torch.__version__, torch.get_num_threads())
 
 
-def cifar_resnet20(torch):
+def cifar_resnet20(torch, in_channels=3):
     """He et al. 2015's CIFAR ResNet-20 (option A shortcuts), the same layers as resnet4j's resnet20."""
     nn, F = torch.nn, torch.nn.functional
 
@@ -126,7 +126,7 @@ def cifar_resnet20(torch):
                 short = F.pad(x[:, :, ::2, ::2], (0, 0, 0, 0, self.pad // 2, self.pad - self.pad // 2))
             return F.relu(out + short)
 
-    layers = [nn.Conv2d(3, 16, 3, 1, 1, bias=False), nn.BatchNorm2d(16), nn.ReLU()]
+    layers = [nn.Conv2d(in_channels, 16, 3, 1, 1, bias=False), nn.BatchNorm2d(16), nn.ReLU()]
     cin = 16
     for cout, stride in ((16, 1), (32, 2), (64, 2)):
         for i in range(3):

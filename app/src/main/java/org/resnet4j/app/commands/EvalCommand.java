@@ -35,6 +35,8 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--batch-size", paramLabel = "N") int batchSize = 256;
     @Option(names = "--threads", paramLabel = "N") Integer threads;
     @Option(names = "--device", paramLabel = "DEV", description = "cpu (default) or opencl[:N|:NAME]") String device = "cpu";
+    @Option(names = "--eval-flip", description = "average each image's logits with its mirror image's (test-time flip, as train --eval-flip)")
+    boolean evalFlip;
 
     @Override
     public Integer call() throws IOException {
@@ -65,8 +67,9 @@ public final class EvalCommand implements Callable<Integer> {
         }
         Backend be = Devices.select(device);
         l.model().to(be);
-        Evaluation ev = Evaluation.run(l.model(), new BatchLoader(ds, batchSize, false, null, info.norm(), be, 0));
-        System.out.printf(Locale.ROOT, "%s on %s (%s, %,d images)%n", file, ds.source(), split, ds.size());
+        Evaluation ev = Evaluation.run(l.model(), new BatchLoader(ds, batchSize, false, null, info.norm(), be, 0), evalFlip);
+        System.out.printf(Locale.ROOT, "%s on %s (%s, %,d images%s)%n", file, ds.source(), split, ds.size(),
+                evalFlip ? ", logits averaged with the mirror image's" : "");
         System.out.print(ev.report());
         return 0;
     }

@@ -72,6 +72,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--warmup", paramLabel = "EPOCHS", description = "linear warm-up from lr/10 (0 = none)") Double warmup;
     @Option(names = "--label-smoothing", paramLabel = "S", description = "cross-entropy label smoothing (0 = none)") Double labelSmoothing;
     @Option(names = "--augment", negatable = true, description = "random crop (padding 4) + horizontal flip") Boolean augment;
+    @Option(names = "--eval-flip", negatable = true,
+            description = "evaluate with each test image's logits averaged with its mirror image's (test-time flip)") Boolean evalFlip;
     @Option(names = "--seed", paramLabel = "N", description = "seed of init, shuffling and augmentation (default 42)")
     Long seed;
     @Option(names = "--threads", paramLabel = "N", description = "CPU threads (default: all cores)") Integer threads;
@@ -135,6 +137,7 @@ public final class TrainCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
         if (limit != null && limit < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--limit must be >= 1, got " + limit);
+        boolean flipEval = or(evalFlip, savedBool(saved, "eval_flip"), r.evalFlip());
 
         Backend backend = Devices.select(device);
         Path dir = data != null ? data : DataSets.FASHION_MNIST;
@@ -159,9 +162,9 @@ public final class TrainCommand implements Callable<Integer> {
                 modelName, net.parameterCount(), dir, train.size(), test.size(), train.channels(), train.height(), train.width(),
                 train.numClasses(), "recipe " + r.name(), backend.name(), Parallel.threads());
         stdout.printf(Locale.ROOT, "  %d epochs, batch %d, %s lr %s momentum %s%s wd %s, schedule %s, warm-up %s epochs, label smoothing %s, "
-                        + "augmentation %s, seed %d; output in %s%n", cfg.epochs(), cfg.batchSize(), cfg.optimizer(), cfg.lr(), cfg.momentum(),
-                cfg.nesterov() ? " nesterov" : "", cfg.weightDecay(), cfg.schedule(), cfg.warmupEpochs(), cfg.labelSmoothing(),
-                cfg.augment() ? "crop+flip" : "off", theSeed, out);
+                        + "augmentation %s, evaluation %s, seed %d; output in %s%n", cfg.epochs(), cfg.batchSize(), cfg.optimizer(), cfg.lr(),
+                cfg.momentum(), cfg.nesterov() ? " nesterov" : "", cfg.weightDecay(), cfg.schedule(), cfg.warmupEpochs(), cfg.labelSmoothing(),
+                cfg.augment() ? "crop+flip" : "off", flipEval ? "flip-averaged" : "plain", theSeed, out);
         try (Progress progress = tty ? new TerminalProgress(stdout) : new PlainProgress(stdout, logEvery)) {
             Map<String, String> run = new java.util.LinkedHashMap<>();
             run.put(RUN + "recipe", r.name());
@@ -180,7 +183,9 @@ public final class TrainCommand implements Callable<Integer> {
             run.put(RUN + "warmup", Double.toString(cfg.warmupEpochs()));
             run.put(RUN + "label_smoothing", Double.toString(cfg.labelSmoothing()));
             run.put(RUN + "augment", Boolean.toString(cfg.augment()));
-            Trainer.Result res = new Trainer(net, backend, train, test, cfg, info, progress).withMetadata(run).run(resumeFile);
+            run.put(RUN + "eval_flip", Boolean.toString(flipEval));
+            Trainer.Result res = new Trainer(net, backend, train, test, cfg, info, progress).withMetadata(run)
+                    .flipAveragedEvaluation(flipEval).run(resumeFile);
             stdout.printf(Locale.ROOT, "done: test accuracy %.2f%% (best %.2f%% at epoch %d), %.0f images/s, %.1f s; files in %s%n",
                     100 * res.lastAccuracy(), 100 * res.bestAccuracy(), res.bestEpoch(), res.imagesPerSecond(), res.seconds(), out);
         }

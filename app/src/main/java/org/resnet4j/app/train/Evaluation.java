@@ -16,6 +16,15 @@ import org.resnet4j.ops.nn.CrossEntropyLoss;
 public record Evaluation(double loss, double accuracy, long[][] confusion, List<String> classes) {
 
     public static Evaluation run(Module model, BatchLoader loader) {
+        return run(model, loader, false);
+    }
+
+    /**
+     * With {@code flipAverage}, each image's logits are the mean of the logits of the image and of its mirror
+     * image (left to right), the test-time counterpart of training with random horizontal flips; the loss and the
+     * predictions are those of the averaged logits.
+     */
+    public static Evaluation run(Module model, BatchLoader loader, boolean flipAverage) {
         boolean wasTraining = model.isTraining();
         model.eval();
         int k = loader.data().numClasses();
@@ -27,6 +36,7 @@ public record Evaluation(double loss, double accuracy, long[][] confusion, List<
             while (e.hasNext()) {
                 Batch b = e.next();
                 Tensor logits = model.forward(b.images());
+                if (flipAverage) logits = meanOfLogits(logits, model.forward(mirrored(b.images())));
                 lossSum += ce.forward(logits, b.labels()) * b.size();
                 int[] pred = argmax(logits.toFloats(), b.size(), logits.dim(1));
                 for (int i = 0; i < b.size(); i++) {
@@ -39,6 +49,27 @@ public record Evaluation(double loss, double accuracy, long[][] confusion, List<
             if (wasTraining) model.train();
         }
         return new Evaluation(lossSum / n, (double) correct / n, conf, loader.data().classNames());
+    }
+
+    /** images (N, C, H, W) mirrored left to right: out[n, c, y, x] = in[n, c, y, W-1-x]. */
+    static Tensor mirrored(Tensor images) {
+        int w = images.dim(3);
+        float[] v = images.toFloats();
+        for (int row = 0; row < v.length; row += w) {
+            for (int a = row, z = row + w - 1; a < z; a++, z--) {
+                float t = v[a];
+                v[a] = v[z];
+                v[z] = t;
+            }
+        }
+        return images.backend().fromFloats(v, images.shape());
+    }
+
+    // (a + b) / 2 in float, element by element: (N, classes)
+    private static Tensor meanOfLogits(Tensor a, Tensor b) {
+        float[] x = a.toFloats(), y = b.toFloats();
+        for (int i = 0; i < x.length; i++) x[i] = (x[i] + y[i]) * 0.5f;
+        return a.backend().fromFloats(x, a.shape());
     }
 
     /** Index of the largest value of each row (the first one on ties, like torch.argmax). */

@@ -54,6 +54,7 @@ public final class Trainer {
     private StepListener stepListener = (step, epoch, loss) -> { };
     private CurvesWriter curves = Curves::write;
     private boolean curvesWarned;
+    private boolean flipAveragedEvaluation;
 
     /** Draws curves.png; the chart is a view of metrics.csv, so failing to draw it never stops training. */
     @FunctionalInterface
@@ -100,6 +101,15 @@ public final class Trainer {
             if (!k.startsWith("info.")) throw new IllegalArgumentException("run metadata keys start with 'info.', got '" + k + "'");
         }
         this.extraMetadata = Map.copyOf(metadata);
+        return this;
+    }
+
+    /**
+     * Evaluates the test set after each epoch with each image's logits averaged with its mirror image's
+     * ({@link Evaluation#run(Module, BatchLoader, boolean)}); the reported accuracy and the best model follow it.
+     */
+    public Trainer flipAveragedEvaluation(boolean on) {
+        this.flipAveragedEvaluation = on;
         return this;
     }
 
@@ -237,7 +247,7 @@ public final class Trainer {
                 double secs = (System.nanoTime() - t0) * 1e-9;
                 trainSeconds += secs;
                 trainImages += seen;
-                Evaluation ev = Evaluation.run(model, testLoader);
+                Evaluation ev = Evaluation.run(model, testLoader, flipAveragedEvaluation);
                 lastAcc = ev.accuracy();
                 boolean improved = ev.accuracy() > best;
                 if (improved) {
