@@ -35,6 +35,7 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--batch-size", paramLabel = "N") int batchSize = 256;
     @Option(names = "--threads", paramLabel = "N") Integer threads;
     @Option(names = "--device", paramLabel = "DEV", description = "cpu (default) or opencl[:N|:NAME]") String device = "cpu";
+    @CommandLine.Mixin ArchitectureOptions arch;
 
     @Override
     public Integer call() throws IOException {
@@ -57,7 +58,7 @@ public final class EvalCommand implements Callable<Integer> {
         Path file = Checkpoints.resolve(weights);
         RunInfo fallback = model == null ? null : new RunInfo(model, ds.channels(), ds.numClasses(), ds.height(), ds.width(),
                 Normalization.of(DataSets.load(dir, fmt, true)), ds.classNames());
-        Checkpoints.Loaded l = Checkpoints.load(file, model, fallback);
+        Checkpoints.Loaded l = Checkpoints.load(file, model, fallback, arch);
         RunInfo info = l.info();
         if (info.inChannels() != ds.channels() || info.height() != ds.height() || info.width() != ds.width()) {
             throw new IllegalArgumentException(file + " was trained on " + info.inChannels() + "x" + info.height() + "x" + info.width()
@@ -67,6 +68,7 @@ public final class EvalCommand implements Callable<Integer> {
         l.model().to(be);
         Evaluation ev = Evaluation.run(l.model(), new BatchLoader(ds, batchSize, false, null, info.norm(), be, 0));
         System.out.printf(Locale.ROOT, "%s on %s (%s, %,d images)%n", file, ds.source(), split, ds.size());
+        if (l.assumption() != null) System.out.println("note: " + l.assumption());
         System.out.print(ev.report());
         return 0;
     }

@@ -14,6 +14,8 @@ import org.resnet4j.ops.Module;
 import org.resnet4j.ops.io.SafeTensors;
 import org.resnet4j.ops.io.StateDict;
 import org.resnet4j.ops.io.StoredTensor;
+import org.resnet4j.app.commands.ArchitectureOptions;
+import org.resnet4j.ops.models.ArchitectureMetadata;
 import org.resnet4j.ops.models.ModelOptions;
 import org.resnet4j.ops.models.ModelZoo;
 import org.resnet4j.ops.nn.CrossEntropyLoss;
@@ -63,6 +65,9 @@ public final class AuditRunCommand implements Callable<Integer> {
     @Option(names = "--double", description = "Run the float64 oracle (plain loops, slow) instead of the fast float32 CPU backend.")
     boolean dbl;
 
+    @CommandLine.Mixin
+    ArchitectureOptions arch;
+
     @Override
     public Integer call() throws Exception {
         Backend be = dbl ? ReferenceBackend.get() : CpuBackend.get();
@@ -70,9 +75,12 @@ public final class AuditRunCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "unknown model '" + model + "'; known models: " + ModelZoo.names());
         }
         SafeTensors.Contents w = read(weights, "--weights");
-        ModelOptions opts = ModelOptions.defaults();
+        ModelOptions opts = arch.over(ModelOptions.defaults());
         if (w.tensors().containsKey("fc.weight")) opts = opts.numClasses(w.tensors().get("fc.weight").shape()[0]);
-        Module m = ModelZoo.create(model, opts);
+        Module m = arch.build(model, opts);
+        ArchitectureMetadata.check(w.metadata(), model, opts, weights.toString());
+        String assumed = ArchitectureMetadata.assumption(w.metadata(), model, opts, weights.toString());
+        if (assumed != null) spec.commandLine().getErr().println("note: " + assumed);
         m.to(be);
         StateDict.load(m, w.tensors(), StateDict.LoadOptions.STRICT, weights.toString());
         if (train) m.train();
@@ -106,6 +114,8 @@ public final class AuditRunCommand implements Callable<Integer> {
         meta.put("model", model);
         meta.put("backend", be.name());
         meta.put("mode", train ? "train" : "eval");
+        meta.putAll(ArchitectureMetadata.of(model, opts, m));
+        if (assumed != null) meta.put("assumed", assumed);
         SafeTensors.write(out, results, meta);
         spec.commandLine().getErr().println("wrote " + results.size() + " tensors (" + be.name() + ", " + (train ? "train" : "eval")
                 + " mode) to " + out);
