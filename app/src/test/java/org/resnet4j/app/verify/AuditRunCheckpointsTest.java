@@ -105,6 +105,32 @@ class AuditRunCheckpointsTest {
     }
 
     @Test
+    void withAReferenceItReportsEachErrorNextToAConditioningEstimate(@TempDir Path dir) throws Exception {
+        Goldens.Case g = Goldens.load().get("resnext50_32x4d");
+        Path w = pytorchExport(g, dir);
+        Path[] xl = inputs(g, dir);
+        Map<String, StoredTensor> ref = new LinkedHashMap<>();
+        for (String o : g.outputNames()) ref.put(o, StoredTensor.ofDoubles(g.output(o, true), g.outputShape(o)));
+        Path r = dir.resolve("ref.safetensors"), md = dir.resolve("audit.md"), js = dir.resolve("audit.json");
+        SafeTensors.write(r, ref);
+        List<String> args = new ArrayList<>(List.of("audit-run", "--weights", w.toString(), "--input", xl[0].toString(), "--labels",
+                xl[1].toString(), "--out", dir.resolve("y.safetensors").toString(), "--reference", r.toString(),
+                "--markdown", md.toString(), "--json", js.toString()));
+        args.addAll(flags(g));
+        StringWriter err = new StringWriter();
+        assertThat(run(err, args)).as(err.toString()).isZero();
+        JsonNode rows = new com.fasterxml.jackson.databind.ObjectMapper().readTree(js.toFile()).get("rows");
+        assertThat(rows).hasSize(g.outputNames().size());
+        for (JsonNode row : rows) {
+            assertThat(row.get("result").asText()).as(row.toString()).isEqualTo("PASS");
+            // eval mode is well conditioned: rounding alone costs about float32's unit roundoff, far below the 1e-4 bound
+            assertThat(row.get("f32_conditioning").asDouble()).as(row.toString()).isLessThan(1e-5);
+            assertThat(row.get("ill_conditioned").asBoolean()).isFalse();
+        }
+        assertThat(Files.readString(md)).contains("f32 conditioning").contains("vs-reference input.grad");
+    }
+
+    @Test
     void withoutTheDilationFlagTheSameWeightsGiveOtherLogitsAndTheAssumptionIsNamed(@TempDir Path dir) throws Exception {
         Goldens.Case g = Goldens.load().get("resnet50_dilated");
         Path w = pytorchExport(g, dir);
