@@ -647,6 +647,74 @@ def gen_models():
     return cases
 
 
+# ---------------------------------------------------------------- checkpoints exported by PyTorch, for audit-run
+
+# Architectures whose weights do not say what they are: a dilated ResNet-50 has exactly the parameter shapes of a
+# plain one; a ResNeXt is torchvision's resnet50 with groups=32, width_per_group=4. Each case is the torchvision
+# model with seeded parameters, its state_dict exported as safetensors by this script, and its outputs on a small
+# batch. The 100 MB export is not committed: the manifest holds its SHA-256 and every key with dtype and shape, and
+# the Java test rebuilds the same bytes from SeededParams and checks the hash before running audit-run on them.
+CHECKPOINTS = [
+    ("resnet50_dilated", "resnet50", dict(replace_stride_with_dilation=[False, True, True]),
+     ["--model", "resnet50", "--replace-stride-with-dilation=false,true,true"]),
+    ("resnext50_32x4d", "resnext50_32x4d", dict(), ["--model", "resnet50", "--groups=32", "--width-per-group=4"]),
+]
+
+
+def checkpoint_outputs(m, x, labels):
+    """logits, loss and the gradients audit-run writes, under its names, in float64 and float32."""
+    outs = {}
+    for dt in (torch.float64, torch.float32):
+        md = m.to(dt).eval()
+        xi = x.to(dt).clone().requires_grad_(True)
+        md.zero_grad()
+        logits = md(xi)
+        loss = F.cross_entropy(logits, labels)
+        loss.backward()
+        o = {"logits": logits, "loss": loss.reshape(1), "input.grad": xi.grad}
+        for k, p in md.named_parameters():
+            if k in FULL_GRADS and p.numel() <= 40000:
+                o[k + ".grad"] = p.grad.clone()
+        outs[dt] = o
+    return outs
+
+
+def gen_checkpoints():
+    import tempfile
+    import torchvision
+    cases = []
+    for name, arch, kwargs, flags in CHECKPOINTS:
+        m = getattr(torchvision.models, arch)(num_classes=10, **kwargs)
+        sd = {k: (seeded_value(k, tuple(v.shape)) if v.is_floating_point() else torch.zeros_like(v)) for k, v in m.state_dict().items()}
+        m.load_state_dict(sd)
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, name + ".safetensors")
+            write_safetensors(path, m.state_dict())
+            with open(path, "rb") as f:
+                sha = hashlib.sha256(f.read()).hexdigest()
+        labels = torch.tensor([1, 8])
+        # The input batch: the first draw on which PyTorch's own float32 run agrees with float64 to 1e-5 on every
+        # output, i.e. no ReLU input lies within float32 rounding of zero (see PIN_TAU): audit-run takes no pins,
+        # and this case audits arithmetic and conventions, not coin flips at kinks.
+        for attempt in range(20):
+            gen = torch.Generator().manual_seed(seed_of(name if attempt == 0 else "%s#%d" % (name, attempt)))
+            x = rand(gen, (2, 3, 32, 32), -2, 2)
+            outs = checkpoint_outputs(m, x, labels)
+            if max(normwise(outs[torch.float32][k], outs[torch.float64][k]) for k in outs[torch.float64]) < 1e-5:
+                break
+        else:
+            raise RuntimeError("no input batch without float32-ambiguous ReLU decisions for " + name)
+        cs = Case(name, "Checkpoint", dict(torchvision=arch, kwargs=kwargs, num_classes=10, training=False, x=[2, 3, 32, 32],
+                                           input_draw=attempt, audit_run_flags=flags, state_dict_sha256=sha,
+                                           state_dict=[[k, DTYPES[v.dtype], list(v.shape)] for k, v in sorted(m.state_dict().items())],
+                                           params="seeded (org.resnet4j.verify.SeededParams)"))
+        cs.inp("x", x); cs.inp("labels", labels.to(torch.float64))
+        for k in outs[torch.float64]:
+            cs.out(k, outs[torch.float32][k], outs[torch.float64][k])
+        cases.append(cs)
+    return cases
+
+
 # ---------------------------------------------------------------- CIFAR ResNet-20 (option A) training trajectories
 
 class ShortcutA(torch.nn.Module):
@@ -814,6 +882,7 @@ def main():
     write_group("blocks.safetensors", gen_blocks(), manifest)
     write_group("models.safetensors", gen_models(), manifest, whole_network=True)
     write_group("trajectories.safetensors", gen_trajectories(), manifest, whole_network=True)
+    write_group("checkpoints.safetensors", gen_checkpoints(), manifest, whole_network=True)
     tmp = os.path.join(OUT, "manifest.json.tmp")
     with open(tmp, "w") as f:
         json.dump(manifest, f, indent=1, sort_keys=False)

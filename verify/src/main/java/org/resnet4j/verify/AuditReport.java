@@ -109,6 +109,11 @@ public final class AuditReport {
         return a.normRelErr() > b.normRelErr();
     }
 
+    /** PASS, FAIL, or PASS (ill-conditioned) where the tolerance had to follow the conditioning estimate. */
+    static String verdict(CheckResult r) {
+        return !r.pass() ? "FAIL" : r.illConditioned() ? "PASS (ill-conditioned)" : "PASS";
+    }
+
     static String num(double v) {
         if (Double.isNaN(v)) return "n/a";
         if (v == 0) return "0";
@@ -119,11 +124,11 @@ public final class AuditReport {
 
     /** A fixed-width table, one row per check, then the summary. */
     public String table() {
-        String[] head = {"layer", "case", "check", "max abs err", "norm rel err", "tolerance", "result"};
+        String[] head = {"layer", "case", "check", "max abs err", "norm rel err", "f32 conditioning", "tolerance", "result"};
         List<String[]> body = new ArrayList<>();
         for (CheckResult r : rows) {
-            body.add(new String[] {r.layer(), r.caseName(), r.check(), num(r.maxAbsErr()), num(r.normRelErr()), num(r.tolerance()),
-                    r.pass() ? "PASS" : "FAIL"});
+            body.add(new String[] {r.layer(), r.caseName(), r.check(), num(r.maxAbsErr()), num(r.normRelErr()), num(r.conditioning()),
+                    num(r.tolerance()), verdict(r)});
         }
         int[] w = new int[head.length];
         for (int i = 0; i < head.length; i++) w[i] = head[i].length();
@@ -146,7 +151,7 @@ public final class AuditReport {
     private static void appendRow(StringBuilder sb, String[] cells, int[] w) {
         for (int i = 0; i < cells.length; i++) {
             if (i > 0) sb.append("  ");
-            boolean numeric = i >= 3 && i <= 5;
+            boolean numeric = i >= 3 && i <= 6;
             sb.append(numeric ? String.format("%" + w[i] + "s", cells[i]) : String.format("%-" + w[i] + "s", cells[i]));
         }
         sb.append('\n');
@@ -171,6 +176,10 @@ public final class AuditReport {
         sb.append("Check kinds: `fd` = central finite differences on the float64 oracle; `vs-oracle[B]` = backend B's kernels ");
         sb.append("against the oracle's; `layer-vs-oracle[B]` = the same layers on B and on the oracle; `golden-kernel[B]` and ");
         sb.append("`golden[B]` = kernels and layers (blocks, models) on B against PyTorch's float64 results.\n\n");
+        sb.append("f32 conditioning: how much the case amplifies float32 rounding, as the normwise error of a float32 computation ");
+        sb.append("by rounding alone (against PyTorch: PyTorch's own float32 result against its float64 one). The tolerance is ");
+        sb.append("max(case bound, 10 x that); *ill-conditioned* marks rows where it is the estimate that sets the tolerance: there ");
+        sb.append("float32 itself, PyTorch's included, is off by about as much.\n\n");
         if (pattern != null) sb.append("Filtered with `--only ").append(md(pattern)).append("`.\n\n");
         sb.append("## Summary\n\n| check kind | worst norm rel err | where | tolerance |\n|---|---:|---|---:|\n");
         for (var e : worstPerKind().entrySet()) {
@@ -180,11 +189,13 @@ public final class AuditReport {
         }
         sb.append("\n**").append(rows.size()).append(" checks, ").append(failures()).append(" failed: ")
                 .append(passed() ? "PASS" : "FAIL").append("**\n\n## All checks\n\n");
-        sb.append("| layer | case | check | max abs err | norm rel err | tolerance | result |\n|---|---|---|---:|---:|---:|---|\n");
+        sb.append("| layer | case | check | max abs err | norm rel err | f32 conditioning | tolerance | result |\n"
+                + "|---|---|---|---:|---:|---:|---:|---|\n");
         for (CheckResult r : rows) {
             sb.append("| ").append(md(r.layer())).append(" | ").append(md(r.caseName())).append(" | ").append(md(r.check())).append(" | ")
-                    .append(num(r.maxAbsErr())).append(" | ").append(num(r.normRelErr())).append(" | ").append(num(r.tolerance()))
-                    .append(" | ").append(r.pass() ? "PASS" : "**FAIL**").append(" |\n");
+                    .append(num(r.maxAbsErr())).append(" | ").append(num(r.normRelErr())).append(" | ").append(num(r.conditioning()))
+                    .append(" | ").append(num(r.tolerance()))
+                    .append(" | ").append(r.pass() ? (r.illConditioned() ? "PASS *ill-conditioned*" : "PASS") : "**FAIL**").append(" |\n");
         }
         if (failures() > 0) {
             sb.append("\n## Failures\n\n");
@@ -220,7 +231,9 @@ public final class AuditReport {
             o.put("check", r.check());
             put(o, "max_abs_err", r.maxAbsErr());
             put(o, "norm_rel_err", r.normRelErr());
+            put(o, "f32_conditioning", r.conditioning());
             put(o, "tolerance", r.tolerance());
+            o.put("ill_conditioned", r.illConditioned());
             o.put("result", r.pass() ? "PASS" : "FAIL");
             if (!r.detail().isEmpty()) o.put("detail", r.detail());
         }

@@ -57,7 +57,7 @@ public final class KernelGoldens {
     private CheckResult cmp(Goldens.Case c, String output, Tensor actual) {
         Comparison cmp = Compare.normwise(output, c.outputShape(output), actual.toDoubles(), c.output(output, true),
                 c.tolerance(output, backend.dtype() == DType.FLOAT64));
-        return CheckResult.of(c.layer(), c.name(), kind + " " + output, cmp);
+        return CheckResult.of(c.layer(), c.name(), kind + " " + output, cmp).withConditioning(c.torchF32Error(output));
     }
 
     private static int[] pair(JsonNode n) {

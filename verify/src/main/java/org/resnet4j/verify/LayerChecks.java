@@ -119,7 +119,8 @@ public final class LayerChecks {
                         continue;
                     }
                     rows.add(CheckResult.of(g.layer(), g.name(), kind + o,
-                            Compare.normwise(o, g.outputShape(o), t.toDoubles(), g.output(o, true), g.tolerance(o, be.dtype() == DType.FLOAT64))));
+                            Compare.normwise(o, g.outputShape(o), t.toDoubles(), g.output(o, true), g.tolerance(o, be.dtype() == DType.FLOAT64)))
+                            .withConditioning(g.torchF32Error(o)));
                 }
                 if (spec instanceof LayerCases.BatchNormCase && g.config().has("num_batches_tracked_after")) {
                     rows.add(counterRow(g, kind, spec, be, g.config().get("num_batches_tracked_after").asLong()));

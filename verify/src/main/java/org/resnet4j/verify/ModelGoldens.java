@@ -68,7 +68,8 @@ public final class ModelGoldens {
 
     private static CheckResult row(Goldens.Case g, String kind, String output, double[] actual, Backend be) {
         return CheckResult.of(g.layer(), g.name(), kind + output,
-                Compare.normwise(output, g.outputShape(output), actual, g.output(output, true), g.tolerance(output, f64(be))));
+                Compare.normwise(output, g.outputShape(output), actual, g.output(output, true), g.tolerance(output, f64(be))))
+                .withConditioning(g.torchF32Error(output));
     }
 
     /** Compares every golden output that {@code got} holds; an output we did not produce is a failure. */

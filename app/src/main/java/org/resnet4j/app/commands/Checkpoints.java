@@ -11,12 +11,16 @@ import org.resnet4j.ops.Module;
 import org.resnet4j.ops.io.SafeTensors;
 import org.resnet4j.ops.io.StateDict;
 import org.resnet4j.ops.io.StoredTensor;
+import org.resnet4j.ops.models.ArchitectureMetadata;
+import org.resnet4j.ops.models.ModelOptions;
+import org.resnet4j.ops.models.ModelZoo;
 
 /** Loads weights saved by {@code train} (or a training checkpoint) into a freshly built model, for eval and predict. */
 final class Checkpoints {
     private Checkpoints() {}
 
-    record Loaded(Module model, RunInfo info) {}
+    /** {@code assumption}: what the file could not say about its architecture and was assumed (null when nothing was). */
+    record Loaded(Module model, RunInfo info, String assumption) {}
 
     /** A run folder means its best.safetensors. */
     static Path resolve(Path p) {
@@ -27,8 +31,12 @@ final class Checkpoints {
         return p;
     }
 
-    /** {@code fallback} supplies the run description when the file has none (e.g. weights exported from PyTorch). */
-    static Loaded load(Path file, String modelOverride, RunInfo fallback) throws IOException {
+    /**
+     * {@code fallback} supplies the run description when the file has none (e.g. weights exported from PyTorch).
+     * The architecture options are the file's record ({@link ArchitectureMetadata}) with those given in
+     * {@code arch} put over it; a record that contradicts them is refused.
+     */
+    static Loaded load(Path file, String modelOverride, RunInfo fallback, ArchitectureOptions arch) throws IOException {
         if (!Files.isRegularFile(file)) throw new IllegalArgumentException("no weights file at " + file);
         SafeTensors.Contents c = SafeTensors.read(file);
         RunInfo info = RunInfo.fromMetadata(c.metadata(), file);
@@ -38,12 +46,14 @@ final class Checkpoints {
                     + "give --model, and --data so the normalization can be computed");
         }
         String name = modelOverride != null ? modelOverride : info.model();
-        Module model;
-        try {
-            model = Models.create(name, info.inChannels(), info.numClasses());
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+        if (!ModelZoo.names().contains(name)) {
+            throw new IllegalArgumentException(file + ": unknown model '" + name + "': expected one of " + String.join(", ", ModelZoo.names()));
         }
+        ArchitectureMetadata.Recorded recorded = ArchitectureMetadata.read(c.metadata(), file.toString());
+        ModelOptions base = recorded != null && recorded.model().equals(ModelZoo.canonicalName(name)) ? recorded.options() : ModelOptions.defaults();
+        ModelOptions options = arch.over(base).numClasses(info.numClasses()).inChannels(info.inChannels());
+        ArchitectureMetadata.check(c.metadata(), name, options, file.toString());
+        Module model = arch.build(name, options);
         Map<String, StoredTensor> tensors = c.tensors();
         if (c.metadata().containsKey("format") && c.metadata().get("format").startsWith("resnet4j.training-checkpoint")) {
             Map<String, StoredTensor> m = new LinkedHashMap<>();
@@ -59,7 +69,7 @@ final class Checkpoints {
         }
         if (!rep.isComplete()) throw new IllegalArgumentException(file + " does not fit model " + name + ":" + rep.describeProblems());
         model.eval();
-        return new Loaded(model, info);
+        return new Loaded(model, info, ArchitectureMetadata.assumption(c.metadata(), name, options, file.toString()));
     }
 
     static String checkpointName() {

@@ -5,7 +5,6 @@ import java.util.concurrent.Callable;
 import org.resnet4j.core.Backend;
 import org.resnet4j.core.Rng;
 import org.resnet4j.core.Tensor;
-import org.resnet4j.core.cpu.CpuBackend;
 import org.resnet4j.ops.Module;
 import org.resnet4j.ops.init.RandomState;
 import org.resnet4j.ops.nn.CrossEntropyLoss;
@@ -24,20 +23,21 @@ import picocli.CommandLine.Option;
 public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--steps", paramLabel = "N", description = "training steps (default ${DEFAULT-VALUE})") int steps = 20;
     @Option(names = "--seed", paramLabel = "N", description = "seed (default ${DEFAULT-VALUE})") long seed = 0;
+    @Option(names = "--device", paramLabel = "DEV", description = "cpu (default) or opencl[:N|:NAME]") String device = "cpu";
 
     static final int CLASSES = 4, SIZE = 8, BATCH = 32;
 
     @Override
     public Integer call() {
         if (steps < 1) throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--steps must be >= 1, got " + steps);
-        Backend be = CpuBackend.get();
+        Backend be = Devices.select(device);
         RandomState.manualSeed(seed);
-        Module net = Models.create("resnet20", 1, CLASSES);
+        Module net = Models.create("resnet20", 1, CLASSES).to(be);
         SGD opt = new SGD(net.namedParameters(), 0.05, 0.9, 0.0, 0.0, false);
         CrossEntropyLoss ce = new CrossEntropyLoss();
         Rng rng = new Rng(seed + 1);
-        System.out.printf(Locale.ROOT, "demo: resnet20 (%,d parameters), %d classes of generated %dx%d images, batch %d, SGD lr 0.05 momentum 0.9%n",
-                net.parameterCount(), CLASSES, SIZE, SIZE, BATCH);
+        System.out.printf(Locale.ROOT, "demo: resnet20 (%,d parameters), %d classes of generated %dx%d images, batch %d, SGD lr 0.05 momentum 0.9, on %s%n",
+                net.parameterCount(), CLASSES, SIZE, SIZE, BATCH, be.name());
         double first = 0, last = 0;
         long t0 = System.nanoTime();
         for (int s = 1; s <= steps; s++) {

@@ -37,6 +37,7 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--device", paramLabel = "DEV", description = "cpu (default) or opencl[:N|:NAME]") String device = "cpu";
     @Option(names = "--eval-flip", description = "average each image's logits with its mirror image's (test-time flip, as train --eval-flip)")
     boolean evalFlip;
+    @CommandLine.Mixin ArchitectureOptions arch;
 
     @Override
     public Integer call() throws IOException {
@@ -59,7 +60,7 @@ public final class EvalCommand implements Callable<Integer> {
         Path file = Checkpoints.resolve(weights);
         RunInfo fallback = model == null ? null : new RunInfo(model, ds.channels(), ds.numClasses(), ds.height(), ds.width(),
                 Normalization.of(DataSets.load(dir, fmt, true)), ds.classNames());
-        Checkpoints.Loaded l = Checkpoints.load(file, model, fallback);
+        Checkpoints.Loaded l = Checkpoints.load(file, model, fallback, arch);
         RunInfo info = l.info();
         if (info.inChannels() != ds.channels() || info.height() != ds.height() || info.width() != ds.width()) {
             throw new IllegalArgumentException(file + " was trained on " + info.inChannels() + "x" + info.height() + "x" + info.width()
@@ -70,6 +71,7 @@ public final class EvalCommand implements Callable<Integer> {
         Evaluation ev = Evaluation.run(l.model(), new BatchLoader(ds, batchSize, false, null, info.norm(), be, 0), evalFlip);
         System.out.printf(Locale.ROOT, "%s on %s (%s, %,d images%s)%n", file, ds.source(), split, ds.size(),
                 evalFlip ? ", logits averaged with the mirror image's" : "");
+        if (l.assumption() != null) System.out.println("note: " + l.assumption());
         System.out.print(ev.report());
         return 0;
     }

@@ -38,13 +38,15 @@ public final class PredictCommand implements Callable<Integer> {
     @Parameters(paramLabel = "IMAGE", arity = "0..*", description = "PNG or JPEG files") List<Path> images = new ArrayList<>();
     @Option(names = "--idx", paramLabel = "FILE", description = "an IDX image file (e.g. t10k-images-idx3-ubyte.gz)") Path idx;
     @Option(names = "--index", paramLabel = "I", description = "which image of --idx (default ${DEFAULT-VALUE})") int index = 0;
+    @CommandLine.Mixin ArchitectureOptions arch;
     @Option(names = {"-k", "--top-k"}, paramLabel = "K", description = "classes to show (default ${DEFAULT-VALUE})") int topK = 3;
 
     @Override
     public Integer call() throws IOException {
         if (images.isEmpty() && idx == null) throw new CommandLine.ParameterException(spec.commandLine(), "give IMAGE files or --idx FILE");
         if (topK < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--top-k must be >= 1, got " + topK);
-        Checkpoints.Loaded l = Checkpoints.load(Checkpoints.resolve(weights), null, null);
+        Checkpoints.Loaded l = Checkpoints.load(Checkpoints.resolve(weights), null, null, arch);
+        if (l.assumption() != null) spec.commandLine().getErr().println("note: " + l.assumption());
         RunInfo info = l.info();
         List<String> names = new ArrayList<>();
         List<float[]> inputs = new ArrayList<>();

@@ -48,6 +48,7 @@ public final class ProfileCommand implements Callable<Integer> {
     @Option(names = "--top", paramLabel = "N", description = "slowest layers listed (default ${DEFAULT-VALUE}; 0: every layer in order)") int top = 15;
     @Option(names = "--device", paramLabel = "DEV", description = "cpu (default) or opencl[:N|:NAME]") String device = "cpu";
     @Option(names = "--threads", paramLabel = "N", description = "CPU threads (default: all cores)") Integer threads;
+    @CommandLine.Mixin ArchitectureOptions arch;
 
     @Override
     public Integer call() {
@@ -70,7 +71,7 @@ public final class ProfileCommand implements Callable<Integer> {
 
     private void profile(int[] shape) {
         Backend backend = Devices.select(device);
-        Module net = ModelZoo.create(model, org.resnet4j.ops.models.ModelOptions.defaults().inChannels(shape[1])).to(backend);
+        Module net = arch.build(model, arch.over(org.resnet4j.ops.models.ModelOptions.defaults().inChannels(shape[1]))).to(backend);
         Step step = new Step(net, backend, shape, !inference);
 
         LayerProfiler profiler = new LayerProfiler();

@@ -23,6 +23,7 @@ public final class SummaryCommand implements Callable<Integer> {
     int[] inputShape;
     @Option(names = "--num-classes", paramLabel = "K", description = "classifier outputs (default: the model's own)") Integer numClasses;
     @Option(names = "--depth", paramLabel = "D", description = "rows down to this nesting depth (default ${DEFAULT-VALUE})") int depth = 3;
+    @CommandLine.Mixin ArchitectureOptions arch;
     @Option(names = "--list", description = "list the model names with a description, and exit") boolean list;
 
     @Override
@@ -36,7 +37,7 @@ public final class SummaryCommand implements Callable<Integer> {
         int[] shape = Models.checkedInputShape(spec, model, inputShape, defaultShape(model));
         org.resnet4j.ops.models.ModelOptions o = org.resnet4j.ops.models.ModelOptions.defaults().inChannels(shape[1]);
         if (numClasses != null) o = o.numClasses(numClasses);
-        Module m = ModelZoo.create(model, o);
+        Module m = arch.build(model, arch.over(o));
         System.out.println(model + ": " + ModelZoo.describe(model));
         System.out.print(ModelSummary.of(m, shape).table(depth));
         return 0;

@@ -26,6 +26,9 @@ import org.resnet4j.core.Backend;
 import org.resnet4j.core.Parallel;
 import org.resnet4j.ops.Module;
 import org.resnet4j.ops.init.RandomState;
+import org.resnet4j.ops.io.SafeTensors;
+import org.resnet4j.ops.models.ArchitectureMetadata;
+import org.resnet4j.ops.models.ModelOptions;
 import org.resnet4j.ops.models.ModelZoo;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -69,11 +72,14 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--nesterov", negatable = true, description = "Nesterov momentum (SGD)") Boolean nesterov;
     @Option(names = "--weight-decay", paramLabel = "WD", description = "L2 (sgd, adam) or decoupled (adamw)") Double weightDecay;
     @Option(names = "--schedule", paramLabel = "S", description = "cosine, step, multistep or none (stepped per batch)") String schedule;
+    @Option(names = "--milestones", paramLabel = "EPOCHS", split = ",",
+            description = "multistep: epochs at which the lr drops x0.1 (e.g. 30,60,80); step: the period in epochs") double[] milestones;
     @Option(names = "--warmup", paramLabel = "EPOCHS", description = "linear warm-up from lr/10 (0 = none)") Double warmup;
     @Option(names = "--label-smoothing", paramLabel = "S", description = "cross-entropy label smoothing (0 = none)") Double labelSmoothing;
     @Option(names = "--augment", negatable = true, description = "random crop (padding 4) + horizontal flip") Boolean augment;
     @Option(names = "--eval-flip", negatable = true,
             description = "evaluate with each test image's logits averaged with its mirror image's (test-time flip)") Boolean evalFlip;
+    @CommandLine.Mixin ArchitectureOptions arch;
     @Option(names = "--seed", paramLabel = "N", description = "seed of init, shuffling and augmentation (default 42)")
     Long seed;
     @Option(names = "--threads", paramLabel = "N", description = "CPU threads (default: all cores)") Integer threads;
@@ -93,6 +99,7 @@ public final class TrainCommand implements Callable<Integer> {
         Path resumeFile = resolveResume();
         // a resumed run keeps the options it was started with, unless given again
         Map<String, String> saved = resumeFile != null ? RunState.info(resumeFile) : Map.of();
+        Map<String, String> savedMetadata = resumeFile != null ? SafeTensors.read(resumeFile).metadata() : Map.of();
         Recipe r;
         try {
             r = Recipe.named(recipe != null ? recipe : saved.getOrDefault(RUN + "recipe", "default"));
@@ -132,7 +139,8 @@ public final class TrainCommand implements Callable<Integer> {
                     or(weightDecay, savedDouble(saved, "weight_decay"), r.weightDecay()), or(schedule, saved.get(RUN + "schedule"), r.schedule()),
                     or(warmup, savedDouble(saved, "warmup"), r.warmupEpochs()),
                     or(labelSmoothing, savedDouble(saved, "label_smoothing"), r.labelSmoothing()), theSeed,
-                    or(augment, savedBool(saved, "augment"), r.augment()), logEvery, 256, out);
+                    or(augment, savedBool(saved, "augment"), r.augment()), logEvery, 256, out,
+                    or(milestones, savedDoubles(saved, "milestones"), null));
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -153,7 +161,12 @@ public final class TrainCommand implements Callable<Integer> {
                 : Normalization.of(train);
 
         RandomState.manualSeed(theSeed); // init draws from the global stream: the same seed, the same starting weights
-        Module net = Models.create(modelName, train.channels(), train.numClasses());
+        // a resumed run keeps the architecture it was started with; options given again must agree with it
+        ArchitectureMetadata.Recorded recorded = resumeFile != null ? ArchitectureMetadata.read(savedMetadata, resumeFile.toString()) : null;
+        ModelOptions base = recorded != null && recorded.model().equals(ModelZoo.canonicalName(modelName)) ? recorded.options() : ModelOptions.defaults();
+        ModelOptions options = arch.over(base).numClasses(train.numClasses()).inChannels(train.channels());
+        if (resumeFile != null) ArchitectureMetadata.check(savedMetadata, modelName, options, resumeFile.toString());
+        Module net = arch.build(modelName, options);
         net.to(backend);
         RunInfo info = new RunInfo(modelName, train.channels(), train.numClasses(), train.height(), train.width(), norm, train.classNames());
 
@@ -184,6 +197,8 @@ public final class TrainCommand implements Callable<Integer> {
             run.put(RUN + "label_smoothing", Double.toString(cfg.labelSmoothing()));
             run.put(RUN + "augment", Boolean.toString(cfg.augment()));
             run.put(RUN + "eval_flip", Boolean.toString(flipEval));
+            if (cfg.milestones() != null) run.put(RUN + "milestones", joinDoubles(cfg.milestones()));
+            run.putAll(ArchitectureMetadata.of(modelName, options, net));
             Trainer.Result res = new Trainer(net, backend, train, test, cfg, info, progress).withMetadata(run)
                     .flipAveragedEvaluation(flipEval).run(resumeFile);
             stdout.printf(Locale.ROOT, "done: test accuracy %.2f%% (best %.2f%% at epoch %d), %.0f images/s, %.1f s; files in %s%n",
@@ -232,6 +247,20 @@ public final class TrainCommand implements Callable<Integer> {
 
     private static Double savedDouble(Map<String, String> m, String k) {
         return m.containsKey(RUN + k) ? Double.valueOf(m.get(RUN + k)) : null;
+    }
+
+    private static double[] savedDoubles(Map<String, String> m, String k) {
+        if (!m.containsKey(RUN + k)) return null;
+        String[] p = m.get(RUN + k).split(",");
+        double[] v = new double[p.length];
+        for (int i = 0; i < p.length; i++) v[i] = Double.parseDouble(p[i]);
+        return v;
+    }
+
+    private static String joinDoubles(double[] v) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < v.length; i++) sb.append(i == 0 ? "" : ",").append(v[i]);
+        return sb.toString();
     }
 
     private static Boolean savedBool(Map<String, String> m, String k) {

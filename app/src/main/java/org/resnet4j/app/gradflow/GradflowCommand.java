@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.resnet4j.app.commands.ArchitectureOptions;
 import org.resnet4j.app.commands.Devices;
 import org.resnet4j.app.data.BatchLoader;
 import org.resnet4j.app.data.DataSets;
@@ -13,6 +14,8 @@ import org.resnet4j.app.data.Dataset;
 import org.resnet4j.app.data.Normalization;
 import org.resnet4j.core.Backend;
 import org.resnet4j.ops.Module;
+import org.resnet4j.ops.models.ModelOptions;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -61,6 +64,8 @@ public final class GradflowCommand implements Callable<Integer> {
     @Option(names = "--lr", description = "Learning rate of SGD (momentum 0.9, weight decay 1e-4) (default: ${DEFAULT-VALUE}).")
     double lr = 0.1;
 
+    @CommandLine.Mixin ArchitectureOptions arch;
+
     @Option(names = "--device", paramLabel = "DEV", description = "cpu (default) or opencl[:N|:NAME]: where the models run.")
     String device = "cpu";
 
@@ -97,6 +102,8 @@ public final class GradflowCommand implements Callable<Integer> {
         positive("--limit", trainLimit, true);
         positive("--test-limit", testLimit, true);
         Nets.checkNames(names);
+        ModelOptions given = arch.over(ModelOptions.defaults());
+        for (String name : names) nets(name, 1, 10, given); // options a model does not take are usage errors before any run
 
         Dataset train = DataSets.load(data, null, true).limit(trainLimit);
         Normalization norm = Normalization.of(train);
@@ -106,7 +113,7 @@ public final class GradflowCommand implements Callable<Integer> {
         if (!degradation) {
             List<FlowRun> runs = new ArrayList<>();
             for (String name : names) {
-                Module model = Nets.create(name, seed, train.channels(), train.numClasses()).to(be);
+                Module model = nets(name, train.channels(), train.numClasses(), given).to(be);
                 BatchLoader loader = new BatchLoader(train, batch, true, null, norm, be, seed);
                 log.printf("gradflow: %s on %s, %d steps ...%n", name, be.name(), steps);
                 log.flush();
@@ -121,7 +128,7 @@ public final class GradflowCommand implements Callable<Integer> {
             Dataset test = DataSets.load(data, null, false).limit(testLimit);
             List<Degradation.Result> results = new ArrayList<>();
             for (String name : names) {
-                Module model = Nets.create(name, seed, train.channels(), train.numClasses()).to(be);
+                Module model = nets(name, train.channels(), train.numClasses(), given).to(be);
                 BatchLoader trainLoader = new BatchLoader(train, batch, true, null, norm, be, seed);
                 BatchLoader trainEval = new BatchLoader(train, 256, false, null, norm, be, seed);
                 BatchLoader testLoader = new BatchLoader(test, 256, false, null, norm, be, seed);
@@ -141,6 +148,16 @@ public final class GradflowCommand implements Callable<Integer> {
     private static void positive(String option, int value, boolean zeroAllowed) {
         if (value < 0 || (!zeroAllowed && value == 0)) {
             throw new IllegalArgumentException(option + " must be " + (zeroAllowed ? ">= 0" : ">= 1") + ", got " + value);
+        }
+    }
+
+    /** The named net with the command line's architecture options; what a model rejects is a usage error. */
+    private Module nets(String name, int inChannels, int numClasses, ModelOptions given) {
+        try {
+            return Nets.create(name, seed, new ModelOptions(numClasses, inChannels, given.zeroInitResidual(), given.groups(),
+                    given.widthPerGroup(), given.replaceStrideWithDilation()));
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
     }
 }

@@ -20,11 +20,20 @@ final class Nets {
 
     /** The model with fresh parameters drawn after {@code RandomState.manualSeed(seed)}. */
     static Module create(String name, long seed, int inChannels, int numClasses) {
+        return create(name, seed, ModelOptions.defaults().inChannels(inChannels).numClasses(numClasses));
+    }
+
+    /** As above with every option given (the architecture options of the command line included). */
+    static Module create(String name, long seed, ModelOptions o) {
         RandomState.manualSeed(seed);
-        ModelOptions o = ModelOptions.defaults().inChannels(inChannels).numClasses(numClasses);
         if (ModelZoo.names().contains(name)) return ModelZoo.create(name, o);
         Matcher m = CIFAR.matcher(name);
         if (m.matches()) {
+            boolean[] d = o.replaceStrideWithDilation();
+            if (o.groups() != null || o.widthPerGroup() != null || d[0] || d[1] || d[2]) {
+                throw new IllegalArgumentException("model '" + name + "' (a CIFAR net) takes zero_init_residual, but not groups, "
+                        + "width_per_group or replace_stride_with_dilation");
+            }
             int depth = Integer.parseInt(m.group(2));
             if (depth >= 8 && (depth - 2) % 6 == 0) {
                 return new CifarResNet(depth, m.group(1).equals("plain") ? CifarResNet.Shortcut.NONE : CifarResNet.Shortcut.A, o);

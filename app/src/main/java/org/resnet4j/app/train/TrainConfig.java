@@ -20,10 +20,20 @@ import java.nio.file.Path;
  * @param augment        random crop with padding 4 + horizontal flip
  * @param logEvery       a metrics.csv step row (and a plain log line) every this many steps
  * @param evalBatchSize  batch size for the test set
+ * @param milestones     epochs (from the start, warm-up included) at which the lr drops x0.1: every one for
+ *                       {@code multistep}, a single period for {@code step}; null for the schedule's own
  */
 public record TrainConfig(int epochs, int batchSize, String optimizer, double lr, double momentum, boolean nesterov,
                           double weightDecay, String schedule, double warmupEpochs, double labelSmoothing, long seed,
-                          boolean augment, int logEvery, int evalBatchSize, Path out) {
+                          boolean augment, int logEvery, int evalBatchSize, Path out, double[] milestones) {
+
+    /** Without milestones: the step schedules use their own (see {@link Schedules}). */
+    public TrainConfig(int epochs, int batchSize, String optimizer, double lr, double momentum, boolean nesterov,
+                       double weightDecay, String schedule, double warmupEpochs, double labelSmoothing, long seed,
+                       boolean augment, int logEvery, int evalBatchSize, Path out) {
+        this(epochs, batchSize, optimizer, lr, momentum, nesterov, weightDecay, schedule, warmupEpochs, labelSmoothing, seed,
+                augment, logEvery, evalBatchSize, out, null);
+    }
 
     public TrainConfig {
         if (epochs < 1) throw new IllegalArgumentException("--epochs must be >= 1, got " + epochs);
@@ -49,6 +59,10 @@ public record TrainConfig(int epochs, int batchSize, String optimizer, double lr
         }
         if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) {
             throw new IllegalArgumentException("--label-smoothing must be in [0, 1], got " + labelSmoothing);
+        }
+        if (milestones != null) {
+            milestones = milestones.clone();
+            Schedules.checkMilestones(schedule, milestones, warmupEpochs, epochs);
         }
     }
 }

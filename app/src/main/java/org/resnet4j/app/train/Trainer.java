@@ -16,6 +16,7 @@ import org.resnet4j.core.Tensor;
 import org.resnet4j.ops.Module;
 import org.resnet4j.ops.Parameter;
 import org.resnet4j.ops.io.StateDict;
+import org.resnet4j.ops.models.ArchitectureMetadata;
 import org.resnet4j.ops.nn.CrossEntropyLoss;
 import org.resnet4j.ops.optim.Adam;
 import org.resnet4j.ops.optim.AdamW;
@@ -98,7 +99,7 @@ public final class Trainer {
     /** Extra {@code info.*} metadata stored in every weights file and checkpoint (e.g. the options the run was started with). */
     public Trainer withMetadata(Map<String, String> metadata) {
         for (String k : metadata.keySet()) {
-            if (!k.startsWith("info.")) throw new IllegalArgumentException("run metadata keys start with 'info.', got '" + k + "'");
+            if (!k.startsWith("info.") && !k.startsWith(ArchitectureMetadata.PREFIX)) throw new IllegalArgumentException("run metadata keys start with 'info.' or '" + ArchitectureMetadata.PREFIX + "', got '" + k + "'");
         }
         this.extraMetadata = Map.copyOf(metadata);
         return this;
@@ -157,7 +158,7 @@ public final class Trainer {
         Optimizer opt = optimizer(cfg, model.namedParameters());
         int stepsPerEpoch = loader.batchesPerEpoch();
         int warmupSteps = (int) Math.round(cfg.warmupEpochs() * stepsPerEpoch);
-        LrScheduler sched = Schedules.build(opt, cfg.schedule(), (long) cfg.epochs() * stepsPerEpoch, warmupSteps);
+        LrScheduler sched = Schedules.build(opt, cfg.schedule(), (long) cfg.epochs() * stepsPerEpoch, warmupSteps, cfg.milestones(), stepsPerEpoch);
         CrossEntropyLoss ce = new CrossEntropyLoss(cfg.labelSmoothing());
         MetricsLog metrics = new MetricsLog(out.resolve("metrics.csv"));
 

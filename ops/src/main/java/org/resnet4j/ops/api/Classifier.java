@@ -18,6 +18,7 @@ import org.resnet4j.ops.Parameter;
 import org.resnet4j.ops.io.SafeTensors;
 import org.resnet4j.ops.io.StateDict;
 import org.resnet4j.ops.io.StoredTensor;
+import org.resnet4j.ops.models.ArchitectureMetadata;
 import org.resnet4j.ops.models.HasClassifierHead;
 import org.resnet4j.ops.models.ModelOptions;
 import org.resnet4j.ops.models.ModelZoo;
@@ -39,13 +40,15 @@ import org.resnet4j.ops.optim.SGD;
  */
 public final class Classifier {
     private final String name;
+    private final ModelOptions options;
     private final Module model;
     private List<String> labels;
     private SGD sgd;
     private final CrossEntropyLoss loss = new CrossEntropyLoss();
 
-    private Classifier(String name, Module model) {
+    private Classifier(String name, ModelOptions options, Module model) {
         this.name = name;
+        this.options = options;
         this.model = model;
         model.eval();
     }
@@ -58,24 +61,28 @@ public final class Classifier {
     }
 
     public static Classifier create(String modelName, ModelOptions options) {
-        return new Classifier(modelName, ModelZoo.create(modelName, options));
+        return new Classifier(modelName, options, ModelZoo.create(modelName, options));
     }
 
     /**
      * Loads a state_dict strictly. The number of classes is read from the file's {@code fc.weight}
-     * (so a 1000-class torchvision file and a 10-class fine-tuned file both load).
+     * (so a 1000-class torchvision file and a 10-class fine-tuned file both load). A file saved by
+     * resnet4j records its architecture ({@link ArchitectureMetadata}); one recorded as another model
+     * or with other options (e.g. {@code replace_stride_with_dilation}) is refused, naming each option.
      */
     public static Classifier load(String modelName, Path weights) throws IOException {
         return load(modelName, weights, ModelOptions.defaults());
     }
 
     public static Classifier load(String modelName, Path weights, ModelOptions options) throws IOException {
-        Map<String, StoredTensor> tensors = SafeTensors.read(weights).tensors();
+        SafeTensors.Contents contents = SafeTensors.read(weights);
+        ArchitectureMetadata.check(contents.metadata(), modelName, options, weights.toString());
+        Map<String, StoredTensor> tensors = contents.tensors();
         StoredTensor fc = tensors.get("fc.weight");
         if (options.numClasses() == null && fc != null && fc.shape().length == 2) options = options.numClasses(fc.shape()[0]);
         Module model = ModelZoo.create(modelName, options);
         StateDict.load(model, tensors, StateDict.LoadOptions.STRICT, weights.toString());
-        return new Classifier(modelName, model);
+        return new Classifier(modelName, options, model);
     }
 
     /** Names the classes (index i is labels.get(i)) for {@link Prediction#label()}. */
@@ -225,8 +232,9 @@ public final class Classifier {
         return trainStep(backend().fromFloats(batch, images.length, chw[0], chw[1], chw[2]), labels, lr);
     }
 
-    /** Saves the weights as a PyTorch-loadable state_dict, atomically. */
+    /** Saves the weights as a PyTorch-loadable state_dict, atomically, with the architecture's record in the metadata. */
     public void save(Path file) throws IOException {
-        StateDict.save(model, file, Map.of("resnet4j.model", name));
+        ModelOptions current = model instanceof HasClassifierHead h ? options.numClasses(h.numClasses()) : options;
+        StateDict.save(model, file, ArchitectureMetadata.of(name, current, model));
     }
 }

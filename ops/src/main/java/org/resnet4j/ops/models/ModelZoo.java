@@ -26,6 +26,11 @@ public final class ModelZoo {
 
     private static final Map<String, Entry> MODELS = new LinkedHashMap<>();
 
+    /** The block and the groups/width_per_group a torchvision builder fixes (resnext, wide_resnet) or defaults to. */
+    private record Torchvision(ResNet.Block block, int groups, int width, boolean fixed) {}
+
+    private static final Map<String, Torchvision> TV = new LinkedHashMap<>();
+
     private static final Set<Opt> TORCHVISION = EnumSet.allOf(Opt.class);
     private static final Set<Opt> CIFAR = EnumSet.of(Opt.NUM_CLASSES, Opt.IN_CHANNELS, Opt.ZERO_INIT_RESIDUAL);
     private static final Set<Opt> CLASSES_AND_INPUT = EnumSet.of(Opt.NUM_CLASSES, Opt.IN_CHANNELS);
@@ -91,6 +96,7 @@ public final class ModelZoo {
 
     /** torchvision's builders; like its _ovewrite_named_param, a conflicting groups/width_per_group is an error. */
     private static void tv(String name, String description, ResNet.Block block, int[] layers, int groups, int width) {
+        TV.put(name, new Torchvision(block, groups, width, !name.startsWith("resnet")));
         put(name, description, TORCHVISION, o -> {
             if (!name.startsWith("resnet")) {
                 if (o.groups() != null && o.groups() != groups) {
@@ -138,6 +144,45 @@ public final class ModelZoo {
         int[] s = entry(name).input().clone();
         if (options != null && options.inChannels() != null) s[0] = options.inChannels();
         return s;
+    }
+
+    /**
+     * The options as the named model applies them: groups and width_per_group resolved to the builder's
+     * values (32 and 4 for resnext50_32x4d, 1 and 64 for resnet50), the input channels to the model's own
+     * when not given; options the model does not take stay unset. The number of classes stays as given
+     * (null: the model's own). Unknown names and unsupported options are errors, as in {@link #create}.
+     */
+    public static ModelOptions effectiveOptions(String name, ModelOptions options) {
+        Entry e = entry(name);
+        ModelOptions o = options == null ? ModelOptions.defaults() : options;
+        checkOptions(name, e.options(), o);
+        if (o.inChannels() == null && e.options().contains(Opt.IN_CHANNELS)) o = o.inChannels(e.input()[0]);
+        Torchvision tv = TV.get(canonicalName(name));
+        if (tv != null) {
+            o = o.groups(tv.fixed() || o.groups() == null ? tv.groups() : o.groups())
+                    .widthPerGroup(tv.fixed() || o.widthPerGroup() == null ? tv.width() : o.widthPerGroup());
+        }
+        return o;
+    }
+
+    /**
+     * Whether the named model can be built with replace_stride_with_dilation: torchvision's Bottleneck
+     * ResNets. Dilation changes no parameter shape, so weights alone cannot tell which setting they belong to.
+     */
+    public static boolean takesDilation(String name) {
+        Torchvision tv = TV.get(canonicalName(name));
+        return tv != null && tv.block() == ResNet.Block.BOTTLENECK;
+    }
+
+    /** Whether the named model takes zero_init_residual (torchvision's and the CIFAR ResNets). */
+    public static boolean takesZeroInitResidual(String name) {
+        return entry(name).options().contains(Opt.ZERO_INIT_RESIDUAL);
+    }
+
+    /** The zoo's own spelling of a name ({@code resnet20b} is {@code resnet20-b}). */
+    public static String canonicalName(String name) {
+        entry(name);
+        return MODELS.containsKey(name) ? name : name.substring(0, name.length() - 1) + "-b";
     }
 
     public static Module create(String name) {
