@@ -13,13 +13,13 @@ import org.resnet4j.ops.io.StateDict;
 import org.resnet4j.ops.io.StoredTensor;
 
 /** Loads weights saved by {@code train} (or a training checkpoint) into a freshly built model, for eval and predict. */
-final class Checkpoints {
+public final class Checkpoints {
     private Checkpoints() {}
 
-    record Loaded(Module model, RunInfo info) {}
+    public record Loaded(Module model, RunInfo info) {}
 
     /** A run folder means its best.safetensors. */
-    static Path resolve(Path p) {
+    public static Path resolve(Path p) {
         if (Files.isDirectory(p)) {
             Path best = p.resolve("best.safetensors");
             return Files.isRegularFile(best) ? best : p.resolve("last.safetensors");
@@ -28,7 +28,7 @@ final class Checkpoints {
     }
 
     /** {@code fallback} supplies the run description when the file has none (e.g. weights exported from PyTorch). */
-    static Loaded load(Path file, String modelOverride, RunInfo fallback) throws IOException {
+    public static Loaded load(Path file, String modelOverride, RunInfo fallback) throws IOException {
         if (!Files.isRegularFile(file)) throw new IllegalArgumentException("no weights file at " + file);
         SafeTensors.Contents c = SafeTensors.read(file);
         RunInfo info = RunInfo.fromMetadata(c.metadata(), file);
