@@ -38,6 +38,7 @@ public final class BatchInference {
         DataTypes.createStructField("probabilities", new ArrayType(DataTypes.FloatType, false), false),
     });
 
+    private final String key = java.util.UUID.randomUUID().toString();
     private final Broadcast<byte[]> weights;
     private final RunInfo info;
     private int batchSize = 32;
@@ -93,7 +94,7 @@ public final class BatchInference {
     }
 
     private Dataset<Row> score(Dataset<Row> in, PartitionScorer.Input kind) {
-        return in.mapPartitions(new PartitionScorer(weights, kind, batchSize, topK), Encoders.row(RESULT));
+        return in.mapPartitions(new PartitionScorer(key, weights, kind, batchSize, topK), Encoders.row(RESULT));
     }
 
     private static void require(Dataset<Row> df, String column, org.apache.spark.sql.types.DataType type) {

@@ -21,34 +21,38 @@ final class ExecutorModels {
 
     private record Pool(Path file, ConcurrentLinkedDeque<Checkpoints.Loaded> idle) {}
 
-    private static final Map<Long, Pool> POOLS = new LinkedHashMap<>(8, 0.75f, true);
+    private static final Map<String, Pool> POOLS = new LinkedHashMap<>(8, 0.75f, true);
 
     private ExecutorModels() {}
 
-    static Checkpoints.Loaded borrow(Broadcast<byte[]> weights) throws IOException {
-        Pool pool = pool(weights);
+    /**
+     * A model loaded from {@code weights}. {@code key} names the weights for as long as this JVM lives: broadcast ids
+     * start again at 0 with every SparkContext, and a JVM (local mode, tests) may see several.
+     */
+    static Checkpoints.Loaded borrow(String key, Broadcast<byte[]> weights) throws IOException {
+        Pool pool = pool(key, weights);
         Checkpoints.Loaded m = pool.idle().pollFirst();
         return m != null ? m : Checkpoints.load(pool.file(), null, null);
     }
 
-    static void giveBack(Broadcast<byte[]> weights, Checkpoints.Loaded model) {
+    static void giveBack(String key, Checkpoints.Loaded model) {
         Pool pool;
         synchronized (POOLS) {
-            pool = POOLS.get(weights.id());
+            pool = POOLS.get(key);
         }
         if (pool != null) pool.idle().addFirst(model);
     }
 
-    private static Pool pool(Broadcast<byte[]> weights) throws IOException {
+    private static Pool pool(String key, Broadcast<byte[]> weights) throws IOException {
         synchronized (POOLS) {
-            Pool p = POOLS.get(weights.id());
+            Pool p = POOLS.get(key);
             if (p != null) return p;
             // the loader reads files: the broadcast bytes become one temporary file per executor
-            Path f = Files.createTempFile("resnet4j-weights-" + weights.id() + "-", ".safetensors");
+            Path f = Files.createTempFile("resnet4j-weights-", ".safetensors");
             f.toFile().deleteOnExit();
             Files.write(f, weights.value());
             p = new Pool(f, new ConcurrentLinkedDeque<>());
-            POOLS.put(weights.id(), p);
+            POOLS.put(key, p);
             if (POOLS.size() > KEPT) {
                 var oldest = POOLS.entrySet().iterator();
                 Pool dropped = oldest.next().getValue();

@@ -23,12 +23,14 @@ final class PartitionScorer implements MapPartitionsFunction<Row, Row> {
     /** What the input column holds. */
     enum Input { IMAGE_FILE, TENSOR }
 
+    private final String key;
     private final Broadcast<byte[]> weights;
     private final Input input;
     private final int batchSize;
     private final int topK;
 
-    PartitionScorer(Broadcast<byte[]> weights, Input input, int batchSize, int topK) {
+    PartitionScorer(String key, Broadcast<byte[]> weights, Input input, int batchSize, int topK) {
+        this.key = key;
         this.weights = weights;
         this.input = input;
         this.batchSize = batchSize;
@@ -38,7 +40,7 @@ final class PartitionScorer implements MapPartitionsFunction<Row, Row> {
     @Override
     public Iterator<Row> call(Iterator<Row> rows) throws IOException {
         if (!rows.hasNext()) return java.util.Collections.emptyIterator();
-        Checkpoints.Loaded model = ExecutorModels.borrow(weights);
+        Checkpoints.Loaded model = ExecutorModels.borrow(key, weights);
         return new Iterator<>() {
             private final List<Row> ready = new ArrayList<>();
             private int next;
@@ -50,7 +52,7 @@ final class PartitionScorer implements MapPartitionsFunction<Row, Row> {
                 if (!rows.hasNext()) {
                     if (!returned) {
                         returned = true;
-                        ExecutorModels.giveBack(weights, model);
+                        ExecutorModels.giveBack(key, model);
                     }
                     return false;
                 }

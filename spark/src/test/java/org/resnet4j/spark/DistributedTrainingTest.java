@@ -54,15 +54,21 @@ class DistributedTrainingTest {
         spark.stop();
     }
 
+    /** n 1x8x8 images of 3 classes: uniform noise with column band c (columns 3c..3c+1) lit for class c. */
     static Dataset data(int n, long seed) {
         Rng r = new Rng(seed);
-        float[] im = new float[n * 64];
-        int[] lb = new int[n];
+        int[] labels = new int[n];
+        float[] pixels = new float[n * 64];
         for (int i = 0; i < n; i++) {
-            lb[i] = r.nextInt(3);
-            for (int k = 0; k < 64; k++) im[i * 64 + k] = (float) Math.min(1, Math.max(0, (k / 8 / 3 == lb[i] ? 0.8 : 0.2) + 0.1 * r.nextGaussian()));
+            labels[i] = r.nextInt(3);
+            for (int row = 0; row < 8; row++) {
+                for (int col = 0; col < 8; col++) {
+                    boolean lit = col / 3 == labels[i];
+                    pixels[i * 64 + row * 8 + col] = (float) ((lit ? 0.6 : 0.0) + 0.4 * r.nextDouble());
+                }
+            }
         }
-        return new Dataset("synthetic", im, lb, 1, 8, 8, List.of("a", "b", "c"));
+        return new Dataset("synthetic bands", pixels, labels, 1, 8, 8, List.of("a", "b", "c"));
     }
 
     private static Module model() {

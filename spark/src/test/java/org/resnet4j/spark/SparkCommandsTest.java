@@ -45,11 +45,21 @@ class SparkCommandsTest {
         assertThat(SparkMain.run("spark-predict", "--master", "local[2]", "--weights", w.toString(), "--images", imgs.toString(),
                 "--out", out)).as("an existing output is never overwritten").isEqualTo(1);
 
+        // a second run, a new SparkContext whose broadcast ids start again at 0: it must score with its own weights
+        RandomState.manualSeed(9);
+        Path w2 = dir.resolve("w2.safetensors");
+        StateDict.save(ModelZoo.create("resnet20", ModelOptions.defaults().numClasses(2).inChannels(1)), w2,
+                new RunInfo("resnet20", 1, 2, 8, 8, info.norm(), List.of("x", "y")).toMetadata());
+        String out2 = dir.resolve("scores2.parquet").toString();
+        assertThat(SparkMain.run("spark-predict", "--master", "local[2]", "--weights", w2.toString(), "--images", imgs.toString(),
+                "--out", out2)).isEqualTo(0);
+
         Checkpoints.Loaded l = Checkpoints.load(w, null, null);
         SparkSession spark = SparkSession.builder().master("local[1]").config("spark.ui.enabled", "false").getOrCreate();
         try {
             List<Row> rows = spark.read().parquet(out).collectAsList();
             assertThat(rows).hasSize(3);
+            for (Row r : spark.read().parquet(out2).collectAsList()) assertThat(r.<String>getList(2)).containsExactlyInAnyOrder("x", "y");
             for (Row r : rows) {
                 String path = r.getString(0);
                 float[] p = PredictCommand.probabilities(l.model(), l.info(),
