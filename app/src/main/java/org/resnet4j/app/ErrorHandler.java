@@ -7,7 +7,7 @@ import picocli.CommandLine;
  * (IllegalArgumentException, a missing file) is reported without a stack trace; set
  * {@code -Dresnet4j.stacktrace=true} to see one.
  */
-final class ErrorHandler implements CommandLine.IExecutionExceptionHandler {
+public final class ErrorHandler implements CommandLine.IExecutionExceptionHandler {
     @Override
     public int handleExecutionException(Exception ex, CommandLine cli, CommandLine.ParseResult parsed) {
         String msg = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();

@@ -16,14 +16,14 @@ import org.resnet4j.ops.models.ModelOptions;
 import org.resnet4j.ops.models.ModelZoo;
 
 /** Loads weights saved by {@code train} (or a training checkpoint) into a freshly built model, for eval and predict. */
-final class Checkpoints {
+public final class Checkpoints {
     private Checkpoints() {}
 
     /** {@code assumption}: what the file could not say about its architecture and was assumed (null when nothing was). */
-    record Loaded(Module model, RunInfo info, String assumption) {}
+    public record Loaded(Module model, RunInfo info, String assumption) {}
 
     /** A run folder means its best.safetensors. */
-    static Path resolve(Path p) {
+    public static Path resolve(Path p) {
         if (Files.isDirectory(p)) {
             Path best = p.resolve("best.safetensors");
             return Files.isRegularFile(best) ? best : p.resolve("last.safetensors");
@@ -31,12 +31,17 @@ final class Checkpoints {
         return p;
     }
 
+    /** {@link #load(Path, String, RunInfo, ArchitectureOptions)} with the architecture the file records (or the default). */
+    public static Loaded load(Path file, String modelOverride, RunInfo fallback) throws IOException {
+        return load(file, modelOverride, fallback, new ArchitectureOptions());
+    }
+
     /**
      * {@code fallback} supplies the run description when the file has none (e.g. weights exported from PyTorch).
      * The architecture options are the file's record ({@link ArchitectureMetadata}) with those given in
      * {@code arch} put over it; a record that contradicts them is refused.
      */
-    static Loaded load(Path file, String modelOverride, RunInfo fallback, ArchitectureOptions arch) throws IOException {
+    public static Loaded load(Path file, String modelOverride, RunInfo fallback, ArchitectureOptions arch) throws IOException {
         if (!Files.isRegularFile(file)) throw new IllegalArgumentException("no weights file at " + file);
         SafeTensors.Contents c = SafeTensors.read(file);
         RunInfo info = RunInfo.fromMetadata(c.metadata(), file);

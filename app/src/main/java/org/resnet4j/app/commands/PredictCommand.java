@@ -19,6 +19,7 @@ import org.resnet4j.app.train.RunInfo;
 import org.resnet4j.core.Tensor;
 import org.resnet4j.core.cpu.CpuBackend;
 import org.resnet4j.ops.InferenceMode;
+import org.resnet4j.ops.Module;
 import org.resnet4j.ops.api.ImagePreprocessing;
 import org.resnet4j.ops.nn.Softmax;
 import picocli.CommandLine;
@@ -65,18 +66,8 @@ public final class PredictCommand implements Callable<Integer> {
             inputs.add(load(p, info));
             names.add(p.toString());
         }
-        int per = info.inChannels() * info.height() * info.width();
-        float[] x = new float[inputs.size() * per];
-        for (int i = 0; i < inputs.size(); i++) {
-            info.norm().apply(inputs.get(i), 0, info.height() * info.width());
-            System.arraycopy(inputs.get(i), 0, x, i * per, per);
-        }
-        Tensor logits;
-        try (InferenceMode ignored = InferenceMode.enter()) {
-            logits = l.model().forward(CpuBackend.get().fromFloats(x, inputs.size(), info.inChannels(), info.height(), info.width()));
-        }
-        float[] p = Softmax.probabilities(logits).toFloats();
-        int k = logits.dim(1);
+        float[] p = probabilities(l.model(), info, inputs);
+        int k = p.length / inputs.size();
         for (int i = 0; i < inputs.size(); i++) {
             System.out.println(names.get(i) + ":");
             Integer[] order = new Integer[k];
@@ -92,10 +83,40 @@ public final class PredictCommand implements Callable<Integer> {
         return 0;
     }
 
+    /**
+     * Class probabilities (n, K) row-major of n images given as CHW floats in [0, 1] (as {@link #load} returns them),
+     * normalized here in place as in training, in one batch through {@code model} in eval mode.
+     */
+    public static float[] probabilities(Module model, RunInfo info, List<float[]> inputs) {
+        int per = info.inChannels() * info.height() * info.width();
+        float[] x = new float[inputs.size() * per];
+        for (int i = 0; i < inputs.size(); i++) {
+            if (inputs.get(i).length != per) {
+                throw new IllegalArgumentException("image " + i + " has " + inputs.get(i).length + " values, the model takes "
+                        + info.inChannels() + "x" + info.height() + "x" + info.width() + " = " + per);
+            }
+            info.norm().apply(inputs.get(i), 0, info.height() * info.width());
+            System.arraycopy(inputs.get(i), 0, x, i * per, per);
+        }
+        Tensor logits;
+        try (InferenceMode ignored = InferenceMode.enter()) {
+            logits = model.forward(CpuBackend.get().fromFloats(x, inputs.size(), info.inChannels(), info.height(), info.width()));
+        }
+        return Softmax.probabilities(logits).toFloats();
+    }
+
     /** Reads an image file as CHW floats in [0, 1] with the model's channels and size. */
-    static float[] load(Path file, RunInfo info) throws IOException {
+    public static float[] load(Path file, RunInfo info) throws IOException {
         if (!Files.isRegularFile(file)) throw new IllegalArgumentException("no image file at " + file);
-        BufferedImage img = decode(file);
+        return toModelInput(decode(file.toString(), ImageIO.createImageInputStream(file.toFile())), info);
+    }
+
+    /** The image in {@code content} (the bytes of a PNG or JPEG file called {@code name}) as {@link #load} reads a file. */
+    public static float[] load(byte[] content, String name, RunInfo info) throws IOException {
+        return toModelInput(decode(name, ImageIO.createImageInputStream(new java.io.ByteArrayInputStream(content))), info);
+    }
+
+    private static float[] toModelInput(BufferedImage img, RunInfo info) {
         // drop alpha as PIL's convert("RGB") does, rather than compositing over black
         if (img.getColorModel().hasAlpha()) img = ImagePreprocessing.withoutAlpha(img);
         BufferedImage sized = new BufferedImage(info.width(), info.height(), BufferedImage.TYPE_INT_RGB);
@@ -128,8 +149,12 @@ public final class PredictCommand implements Callable<Integer> {
 
     /** Decodes after checking the size in the header; a damaged file is an error naming it, not a decoder exception. */
     static BufferedImage decode(Path file) throws IOException {
+        return decode(file.toString(), ImageIO.createImageInputStream(file.toFile()));
+    }
+
+    private static BufferedImage decode(String file, ImageInputStream stream) throws IOException {
         String notAnImage = file + ": expected a PNG or JPEG image but ImageIO cannot decode it";
-        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+        try (ImageInputStream in = stream) {
             Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
             if (readers == null || !readers.hasNext()) throw new IllegalArgumentException(notAnImage);
             ImageReader reader = readers.next();

@@ -53,7 +53,7 @@ import picocli.CommandLine.Spec;
                 "                  SGD lr 0.005 momentum 0.5, batch 30, Normalize(0.1307,",
                 "                  0.3081), 49 epochs, best-model saving",
                 "", "Exit codes: 0 done, 1 failure (bad data, NaN loss, ...), 2 usage error."})
-public final class TrainCommand implements Callable<Integer> {
+public class TrainCommand implements Callable<Integer> {
     @Spec CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--recipe", paramLabel = "NAME", description = "default, seed-cifar-sgd, seed-tf-adam or seed-mnist")
@@ -92,6 +92,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--limit", paramLabel = "N", description = "use only the first N training (and test) examples") Integer limit;
     @Option(names = "--log-every", paramLabel = "N", description = "a metrics.csv row and log line every N steps (default ${DEFAULT-VALUE})")
     int logEvery = 50;
+    @Option(names = "--accumulate", paramLabel = "N", description = {"split each batch into N micro-batches and add their gradients "
+            + "(batch norm statistics per micro-batch); default 1"}) Integer accumulate;
 
     @Override
     public Integer call() throws IOException {
@@ -143,6 +145,12 @@ public final class TrainCommand implements Callable<Integer> {
                     or(milestones, savedDoubles(saved, "milestones"), null));
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        int microBatches = or(accumulate, savedInt(saved, "accumulate"), 1);
+        if (microBatches < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--accumulate must be >= 1, got " + microBatches);
+        if (microBatches > cfg.batchSize()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--accumulate " + microBatches + " is more micro-batches than the "
+                    + cfg.batchSize() + " examples of a batch; give at most --batch-size");
         }
         if (limit != null && limit < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--limit must be >= 1, got " + limit);
         boolean flipEval = or(evalFlip, savedBool(saved, "eval_flip"), r.evalFlip());
@@ -198,13 +206,19 @@ public final class TrainCommand implements Callable<Integer> {
             run.put(RUN + "augment", Boolean.toString(cfg.augment()));
             run.put(RUN + "eval_flip", Boolean.toString(flipEval));
             if (cfg.milestones() != null) run.put(RUN + "milestones", joinDoubles(cfg.milestones()));
+            run.put(RUN + "accumulate", Integer.toString(microBatches));
             run.putAll(ArchitectureMetadata.of(modelName, options, net));
             Trainer.Result res = new Trainer(net, backend, train, test, cfg, info, progress).withMetadata(run)
-                    .flipAveragedEvaluation(flipEval).run(resumeFile);
+                    .withGradients(stepGradients(microBatches, info)).flipAveragedEvaluation(flipEval).run(resumeFile);
             stdout.printf(Locale.ROOT, "done: test accuracy %.2f%% (best %.2f%% at epoch %d), %.0f images/s, %.1f s; files in %s%n",
                     100 * res.lastAccuracy(), 100 * res.bestAccuracy(), res.bestEpoch(), res.imagesPerSecond(), res.seconds(), out);
         }
         return 0;
+    }
+
+    /** How each step's gradient is computed from {@code microBatches} micro-batches of the model {@code info} describes. */
+    protected org.resnet4j.app.train.StepGradients stepGradients(int microBatches, RunInfo info) {
+        return org.resnet4j.app.train.StepGradients.accumulate(microBatches);
     }
 
     private Path resolveResume() throws IOException {

@@ -56,6 +56,7 @@ public final class Trainer {
     private CurvesWriter curves = Curves::write;
     private boolean curvesWarned;
     private boolean flipAveragedEvaluation;
+    private StepGradients gradients = StepGradients.accumulate(1);
 
     /** Draws curves.png; the chart is a view of metrics.csv, so failing to draw it never stops training. */
     @FunctionalInterface
@@ -117,6 +118,15 @@ public final class Trainer {
     /** Called after each step's backward pass, before the update (e.g. to read gradient statistics from hooks). */
     public Trainer onStep(StepListener listener) {
         this.stepListener = listener;
+        return this;
+    }
+
+    /**
+     * How each step's gradient is computed: by default the whole batch at once; {@link StepGradients#accumulate} over
+     * micro-batches, or on a cluster, give the same numbers as each other for the same micro-batches.
+     */
+    public Trainer withGradients(StepGradients gradients) {
+        this.gradients = gradients;
         return this;
     }
 
@@ -206,11 +216,9 @@ public final class Trainer {
                         batchNo++;
                         step++;
                         double lr = opt.lr();
-                        model.zeroGrad();
-                        Tensor logits = model.forward(b.images());
-                        double loss = ce.forward(logits, b.labels());
+                        StepGradients.Outcome outcome = gradients.compute(model, b, ce);
+                        double loss = outcome.loss();
                         if (!Double.isFinite(loss)) throw diverged("the loss became " + loss, step, epoch, batchNo, stepsPerEpoch, b, ce);
-                        model.backwardParameters(ce.backward());
                         String badGrad = firstNonFinite(true);
                         if (badGrad != null) {
                             throw diverged("the gradient of " + badGrad + " became non-finite (loss " + loss + ")", step, epoch, batchNo,
@@ -225,7 +233,7 @@ public final class Trainer {
                                     batchNo, stepsPerEpoch, b, ce);
                         }
                         if (sched != null) sched.step();
-                        int[] pred = Evaluation.argmax(logits.toFloats(), b.size(), logits.dim(1));
+                        int[] pred = outcome.predicted();
                         int ok = 0;
                         for (int i = 0; i < b.size(); i++) if (pred[i] == b.classes()[i]) ok++;
                         lossSum += loss * b.size();

@@ -27,6 +27,7 @@ public final class BatchNorm2d extends Module {
 
     private Tensor x;                            // saved input, (N, C, H, W)
     private boolean usedBatchStats;
+    private long batchCount;                     // m = N*H*W of the last forward with batch statistics
     private Tensor batchMean, batchVar, batchInvStd; // (C) each, from the last training-mode forward
 
     public BatchNorm2d(int numFeatures) {
@@ -152,7 +153,8 @@ public final class BatchNorm2d extends Module {
             batchVar = be.empty(numFeatures);                                 // (C), biased
             batchInvStd = be.empty(numFeatures);                              // (C), 1/sqrt(var + eps)
             be.batchNormTrainForwardFused(x, gamma, beta, eps, y, batchMean, batchVar, batchInvStd, residual, relu);
-            if (training && trackRunningStats) updateRunningStats(be, m);
+            batchCount = m;
+            if (training && trackRunningStats) updateRunningStatistics(batchMean, batchVar, m);
         } else {
             if (residual != null || relu) throw new IllegalStateException(describe() + ": a sum or ReLU is fused only with batch statistics");
             be.batchNormEvalForward(x, runningMean.data(), runningVar.data(), gamma, beta, eps, y);
@@ -161,14 +163,34 @@ public final class BatchNorm2d extends Module {
         return y;
     }
 
-    private void updateRunningStats(Backend be, long m) {
+    /**
+     * The batch statistics of the last training-mode forward: mean and biased variance (C) over its m = N*H*W
+     * values per channel. Data-parallel training sends them from the workers to the one model that keeps the
+     * running statistics.
+     */
+    public record BatchStatistics(Tensor mean, Tensor biasedVar, long count) {}
+
+    /** The statistics the last forward normalized with, or null when it used the running statistics (or none ran). */
+    public BatchStatistics lastBatchStatistics() {
+        if (!usedBatchStats || batchMean == null) return null;
+        return new BatchStatistics(batchMean, batchVar, batchCount);
+    }
+
+    /**
+     * Folds one batch's statistics into running_mean and running_var and counts it in num_batches_tracked, exactly as a
+     * training-mode forward over that batch does (the forward calls this): replaying the statistics of several batches
+     * in their order gives the running statistics bit for bit as forwards over them in that order.
+     */
+    public void updateRunningStatistics(Tensor mean, Tensor biasedVar, long count) {
+        if (!trackRunningStats) throw new IllegalStateException(describe() + " keeps no running statistics");
+        Backend be = runningMean.data().backend();
         long t = numBatchesTracked.incrementAndGet();
         double f = momentum == null ? 1.0 / t : momentum;
         Tensor rm = runningMean.data(), rv = runningVar.data();
         be.scale(rm, 1 - f, rm);
-        be.axpy(f, batchMean, rm);
+        be.axpy(f, mean, rm);
         be.scale(rv, 1 - f, rv);
-        be.axpy(f * m / (m - 1), batchVar, rv);
+        be.axpy(f * count / (count - 1), biasedVar, rv);
     }
 
     // train: xhat = (x - mean) * invStd; dbeta += sum(dy); dgamma += sum(dy * xhat);
