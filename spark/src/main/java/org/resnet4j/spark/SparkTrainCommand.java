@@ -1,5 +1,7 @@
 package org.resnet4j.spark;
 
+import java.util.Map;
+
 import java.io.IOException;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
@@ -30,7 +32,7 @@ public final class SparkTrainCommand extends TrainCommand {
     }
 
     @Override
-    protected StepGradients stepGradients(int microBatches, RunInfo info) {
+    protected StepGradients stepGradients(int microBatches, RunInfo info, Map<String, String> architecture) {
         spark = Sessions.start("resnet4j spark-train", master);
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         int k = workers != null ? workers : jsc.defaultParallelism();
@@ -38,6 +40,6 @@ public final class SparkTrainCommand extends TrainCommand {
             System.out.println("note: " + k + " workers but " + microBatches + " micro-batches per step (--accumulate): " + (k - microBatches)
                     + " workers stay idle");
         }
-        return new SparkGradients(jsc, ModelSpec.of(info), microBatches, k);
+        return new SparkGradients(jsc, ModelSpec.of(info, architecture), microBatches, k);
     }
 }

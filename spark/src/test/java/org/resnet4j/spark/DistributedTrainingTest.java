@@ -8,6 +8,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
@@ -95,7 +96,7 @@ class DistributedTrainingTest {
     }
 
     private static SparkGradients onSpark(int workers) {
-        return new SparkGradients(jsc, ModelSpec.of(INFO), MICRO, workers);
+        return new SparkGradients(jsc, ModelSpec.of(INFO, Map.of()), MICRO, workers);
     }
 
     @Test

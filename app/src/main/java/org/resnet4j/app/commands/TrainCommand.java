@@ -207,17 +207,21 @@ public class TrainCommand implements Callable<Integer> {
             run.put(RUN + "eval_flip", Boolean.toString(flipEval));
             if (cfg.milestones() != null) run.put(RUN + "milestones", joinDoubles(cfg.milestones()));
             run.put(RUN + "accumulate", Integer.toString(microBatches));
-            run.putAll(ArchitectureMetadata.of(modelName, options, net));
+            Map<String, String> architecture = ArchitectureMetadata.of(modelName, options, net);
+            run.putAll(architecture);
             Trainer.Result res = new Trainer(net, backend, train, test, cfg, info, progress).withMetadata(run)
-                    .withGradients(stepGradients(microBatches, info)).flipAveragedEvaluation(flipEval).run(resumeFile);
+                    .withGradients(stepGradients(microBatches, info, architecture)).flipAveragedEvaluation(flipEval).run(resumeFile);
             stdout.printf(Locale.ROOT, "done: test accuracy %.2f%% (best %.2f%% at epoch %d), %.0f images/s, %.1f s; files in %s%n",
                     100 * res.lastAccuracy(), 100 * res.bestAccuracy(), res.bestEpoch(), res.imagesPerSecond(), res.seconds(), out);
         }
         return 0;
     }
 
-    /** How each step's gradient is computed from {@code microBatches} micro-batches of the model {@code info} describes. */
-    protected org.resnet4j.app.train.StepGradients stepGradients(int microBatches, RunInfo info) {
+    /**
+     * How each step's gradient is computed from {@code microBatches} micro-batches of the model {@code info} describes,
+     * whose architecture record ({@link ArchitectureMetadata}) is {@code architecture}.
+     */
+    protected org.resnet4j.app.train.StepGradients stepGradients(int microBatches, RunInfo info, Map<String, String> architecture) {
         return org.resnet4j.app.train.StepGradients.accumulate(microBatches);
     }
 
