@@ -133,6 +133,7 @@ public final class OpenClBackend implements Backend {
         org.jocl.cl_context_properties props = new org.jocl.cl_context_properties();
         props.addProperty(CL_CONTEXT_PLATFORM, found.platform());
         this.context = clCreateContext(props, 1, new cl_device_id[] {device}, null, null, null);
+        JvmSignalHandlers.restoreIfReplaced(); // PoCL's LLVM takes the JVM's crash handlers here (see JvmSignalHandlers)
         this.profiler = Boolean.getBoolean("resnet4j.opencl.profile") ? new KernelProfiler() : null;
         @SuppressWarnings("deprecation")
         cl_command_queue q = clCreateCommandQueue(context, device, profiler != null ? CL_QUEUE_PROFILING_ENABLE : 0, null);

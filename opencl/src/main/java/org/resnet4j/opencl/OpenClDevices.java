@@ -26,6 +26,7 @@ final class OpenClDevices {
 
     /** All devices of all platforms, in platform order; throws {@link OpenClUnavailableException} when there is none. */
     static List<Found> enumerate() {
+        JvmSignalHandlers.captureBeforeOpenCl();
         cl_platform_id[] platforms;
         try {
             CL.setExceptionsEnabled(true);

@@ -88,6 +88,14 @@ final class ProgramCache {
     }
 
     Built build(cl_context context, cl_device_id device, DeviceInfo info, String source, String options) {
+        try {
+            return buildOrLoad(context, device, info, source, options);
+        } finally {
+            JvmSignalHandlers.restoreIfReplaced(); // PoCL's LLVM takes the JVM's crash handlers at each build (see JvmSignalHandlers)
+        }
+    }
+
+    private Built buildOrLoad(cl_context context, cl_device_id device, DeviceInfo info, String source, String options) {
         Path entry = dir == null ? null : dir.resolve(safe(info.deviceName()) + "-" + key(info, options, source) + ".bin");
         if (entry != null) {
             byte[] binary = readEntry(entry);
