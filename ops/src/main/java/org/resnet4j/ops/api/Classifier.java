@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.resnet4j.core.Backend;
 import org.resnet4j.core.Shape;
 import org.resnet4j.core.Tensor;
@@ -36,21 +37,41 @@ import org.resnet4j.ops.optim.SGD;
  * Classifier net = Classifier.load("resnet18", Path.of("resnet18.safetensors"));
  * List<Prediction> top3 = net.topK(ImageIO.read(file), ImagePreprocessing.imagenet(224), 3);
  * }</pre>
- * Not thread-safe: use one instance per thread (they may share nothing but read-only files).
+ *
+ * <p><b>Threads.</b> A classifier is thread-safe, and its predictions ({@code predict}, {@code topK}) run
+ * concurrently: share one instance between all the threads of a service. One thread's calls run the model itself;
+ * each further thread that calls while it is busy gets, the first time, a replica of the network whose parameters
+ * and buffers are the model's own tensors (no copy of the weights; a replica holds only its own activations) and
+ * keeps it for later calls. Every result is bit for bit the one a single thread gets. The CPU backend's kernels
+ * already spread each call over its thread pool ({@code -Dresnet4j.threads}, default: every core), so callers
+ * beyond the number of cores add waiting, not speed. The fine-tuning methods ({@link #replaceHead},
+ * {@link #freezeBackbone}, {@link #trainStep}, {@link #withLabels}) wait for the predictions that are running and
+ * hold new ones back until they are done. Changes made directly through {@link #model()} (moving it to another
+ * backend, attaching hooks, replacing layers) must not overlap with any call; while a hook is attached, predictions
+ * run one at a time on the model itself, so that the hook sees each of them.
  */
 public final class Classifier {
     private final String name;
     private final ModelOptions options;
     private final Module model;
-    private List<String> labels;
+    private volatile List<String> labels;
     private SGD sgd;
     private final CrossEntropyLoss loss = new CrossEntropyLoss();
+    /** Predictions hold it shared; the methods that change the model or the labels hold it alone. */
+    private final ReentrantReadWriteLock changes = new ReentrantReadWriteLock();
+    private final InferenceNetworks networks;
 
     private Classifier(String name, ModelOptions options, Module model) {
         this.name = name;
         this.options = options;
         this.model = model;
+        this.networks = new InferenceNetworks(model, () -> ModelZoo.create(name, currentOptions()));
         model.eval();
+    }
+
+    /** The options of the architecture as it is now (the head may have been replaced for another number of classes). */
+    private ModelOptions currentOptions() {
+        return model instanceof HasClassifierHead h ? options.numClasses(h.numClasses()) : options;
     }
 
     // ------------------------------------------------------------------ building
@@ -87,11 +108,16 @@ public final class Classifier {
 
     /** Names the classes (index i is labels.get(i)) for {@link Prediction#label()}. */
     public Classifier withLabels(List<String> labels) {
-        if (labels.size() != numClasses()) {
-            throw new IllegalArgumentException(labels.size() + " labels given for a model with " + numClasses() + " classes");
+        changes.writeLock().lock();
+        try {
+            if (labels.size() != numClasses()) {
+                throw new IllegalArgumentException(labels.size() + " labels given for a model with " + numClasses() + " classes");
+            }
+            this.labels = List.copyOf(labels);
+            return this;
+        } finally {
+            changes.writeLock().unlock();
         }
-        this.labels = List.copyOf(labels);
-        return this;
     }
 
     /**
@@ -99,8 +125,13 @@ public final class Classifier {
      * to {@link #predict(Tensor)} must be on it. Move the model with {@code model().to(backend)}.
      */
     public Backend backend() {
-        List<Parameter> ps = model.parameters();
-        return ps.isEmpty() ? CpuBackend.get() : ps.get(0).data().backend();
+        changes.readLock().lock();
+        try {
+            List<Parameter> ps = model.parameters();
+            return ps.isEmpty() ? CpuBackend.get() : ps.get(0).data().backend();
+        } finally {
+            changes.readLock().unlock();
+        }
     }
 
     public Module model() {
@@ -126,14 +157,21 @@ public final class Classifier {
 
     /** Class probabilities (N, K) of a batch (N, C, H, W), in eval mode, under {@link InferenceMode}. */
     public Tensor predict(Tensor batch) {
-        model.eval();
         Tensor logits;
+        changes.readLock().lock();
         try (InferenceMode ignored = InferenceMode.enter()) {
-            logits = model.forward(batch);                                     // (N, K)
+            logits = networks.run(net -> net.forward(batch));                  // (N, K)
+        } finally {
+            changes.readLock().unlock();
         }
         Tensor probs = logits.backend().zeros(logits.shape());
         logits.backend().softmax(logits, probs);
         return probs;
+    }
+
+    /** Networks built for concurrent callers and idle now (see the class comment); for tests. */
+    int idleReplicas() {
+        return networks.idleReplicas();
     }
 
     /** Class probabilities of one image given as CHW floats (already normalized); {@code chw} is its (C, H, W). */
@@ -161,6 +199,7 @@ public final class Classifier {
 
     private List<Prediction> topK(float[] probs, int k) {
         if (k < 1) throw new IllegalArgumentException("k must be >= 1, got " + k);
+        List<String> labels = this.labels;
         Integer[] idx = new Integer[probs.length];
         for (int i = 0; i < idx.length; i++) idx[i] = i;
         Arrays.sort(idx, Comparator.comparingDouble((Integer i) -> -probs[i]).thenComparingInt(i -> i));
@@ -175,20 +214,31 @@ public final class Classifier {
 
     /** A new fc for {@code numClasses} classes with PyTorch's default init (drawn from RandomState); labels are dropped. */
     public Classifier replaceHead(int numClasses) {
-        HasClassifierHead h = head();
-        Linear fc = new Linear(h.fc().inFeatures(), numClasses, true);
-        if (fc.weight().data().backend() != backend()) fc.to(backend());
-        h.replaceFc(fc);
-        labels = null;
-        sgd = null;
-        return this;
+        changes.writeLock().lock();
+        try {
+            HasClassifierHead h = head();
+            Linear fc = new Linear(h.fc().inFeatures(), numClasses, true);
+            if (fc.weight().data().backend() != backend()) fc.to(backend());
+            h.replaceFc(fc);
+            networks.clear();
+            labels = null;
+            sgd = null;
+            return this;
+        } finally {
+            changes.writeLock().unlock();
+        }
     }
 
     /** Trains only the head (true) or everything (false). */
     public Classifier freezeBackbone(boolean freeze) {
-        for (var e : model.namedParameters().entrySet()) e.getValue().setRequiresGrad(!freeze || e.getKey().startsWith("fc."));
-        sgd = null;
-        return this;
+        changes.writeLock().lock();
+        try {
+            for (var e : model.namedParameters().entrySet()) e.getValue().setRequiresGrad(!freeze || e.getKey().startsWith("fc."));
+            sgd = null;
+            return this;
+        } finally {
+            changes.writeLock().unlock();
+        }
     }
 
     /** One SGD step (momentum 0.9) on a batch in train mode; returns the loss before the step. */
@@ -197,6 +247,15 @@ public final class Classifier {
             throw new IllegalArgumentException("a batch of " + labels.length + " labels needs images of shape (" + labels.length
                     + ", C, H, W), got " + Shape.str(images.shape()));
         }
+        changes.writeLock().lock();
+        try {
+            return step(images, labels, lr);
+        } finally {
+            changes.writeLock().unlock();
+        }
+    }
+
+    private double step(Tensor images, int[] labels, double lr) {
         float[] y = new float[labels.length];
         for (int i = 0; i < y.length; i++) {
             if (labels[i] < 0 || labels[i] >= numClasses()) {
@@ -234,7 +293,11 @@ public final class Classifier {
 
     /** Saves the weights as a PyTorch-loadable state_dict, atomically, with the architecture's record in the metadata. */
     public void save(Path file) throws IOException {
-        ModelOptions current = model instanceof HasClassifierHead h ? options.numClasses(h.numClasses()) : options;
-        StateDict.save(model, file, ArchitectureMetadata.of(name, current, model));
+        changes.readLock().lock();
+        try {
+            StateDict.save(model, file, ArchitectureMetadata.of(name, currentOptions(), model));
+        } finally {
+            changes.readLock().unlock();
+        }
     }
 }
