@@ -23,7 +23,9 @@ echo "building the benchmarks..." >&2
 mvn -q -B -pl bench -am package -DskipTests >&2
 run() {
   local extra=()
-  [ -z "$KERNEL_THREADS" ] || extra=(-jvmArgsAppend "-Dresnet4j.threads=$KERNEL_THREADS")
+  # a -jvmArgsAppend given here replaces the @Fork one, so it repeats that one's flags (without them: the scalar path)
+  [ -z "$KERNEL_THREADS" ] || extra=(-jvmArgsAppend
+    "--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx4g -Dresnet4j.threads=$KERNEL_THREADS")
   "$JAVA_HOME/bin/java" -cp "$JAR:bench/target/lib/*" org.openjdk.jmh.Main ClassifierThreadsBench -t "$1" \
     -wi 2 -w 3 -i 3 -r 4 "${extra[@]}" 2>/dev/null | awk '/^ClassifierThreadsBench.predict/ {print $(NF-3)}'
 }
