@@ -113,7 +113,7 @@ public final class PredictCommand implements Callable<Integer> {
 
     /** The image in {@code content} (the bytes of a PNG or JPEG file called {@code name}) as {@link #load} reads a file. */
     public static float[] load(byte[] content, String name, RunInfo info) throws IOException {
-        return toModelInput(decode(name, ImageIO.createImageInputStream(new java.io.ByteArrayInputStream(content))), info);
+        return toModelInput(decode(content, name), info);
     }
 
     private static float[] toModelInput(BufferedImage img, RunInfo info) {
@@ -150,6 +150,11 @@ public final class PredictCommand implements Callable<Integer> {
     /** Decodes after checking the size in the header; a damaged file is an error naming it, not a decoder exception. */
     static BufferedImage decode(Path file) throws IOException {
         return decode(file.toString(), ImageIO.createImageInputStream(file.toFile()));
+    }
+
+    /** {@link #decode(Path)} of the bytes of a file called {@code name}. */
+    static BufferedImage decode(byte[] content, String name) throws IOException {
+        return decode(name, ImageIO.createImageInputStream(new java.io.ByteArrayInputStream(content)));
     }
 
     private static BufferedImage decode(String file, ImageInputStream stream) throws IOException {
