@@ -147,23 +147,52 @@ def run_info(model="resnet20", channels=3, classes=10, size="32x32"):
             "info.std": ",".join(["0.25"] * channels), "info.classes": "|".join("c%d" % i for i in range(classes))}
 
 
+def resnet20_state(prefix=""):
+    """The state dict of CIFAR ResNet-20 (option A shortcuts, 10 classes) as tensor lines."""
+    def conv(name, out, inp):
+        return ["@%s%s.weight F32 %d,%d,3,3" % (prefix, name, out, inp)]
+
+    def bn(name, c):
+        return ["@%s%s.%s F32 %d" % (prefix, name, f, c) for f in ("weight", "bias", "running_mean", "running_var")] + [
+            "@%s%s.num_batches_tracked I64 " % (prefix, name)]
+    lines = conv("conv1", 16, 3) + bn("bn1", 16)
+    previous = 16
+    for stage, width in enumerate((16, 32, 64), start=1):
+        for block in range(3):
+            b = "layer%d.%d" % (stage, block)
+            lines += conv(b + ".conv1", width, previous) + bn(b + ".bn1", width) + conv(b + ".conv2", width, width) + bn(b + ".bn2", width)
+            previous = width
+    return lines + ["@%sfc.weight F32 10,64" % prefix, "@%sfc.bias F32 10" % prefix]
+
+
+def checkpoint_text(metadata, tensor_lines):
+    """CheckpointLoadFuzzTest's input: key=value metadata lines, then @name DTYPE dims tensor lines."""
+    return "\n".join(["%s=%s" % kv for kv in metadata.items()] + tensor_lines).encode("utf-8")
+
+
 def seeds_checkpoints():
     d = COMMANDS / "CheckpointLoadFuzzTestInputs/load"
-    fc = [("fc.weight", "F32", [10, 64], bytes(2560)), ("fc.bias", "F32", [10], bytes(40))]
-    write(d, "run_info_without_weights", safetensors([], run_info()))
-    write(d, "run_info_and_head", safetensors(fc, run_info()))
-    record = dict(run_info(), **{"resnet4j.model": "resnet20", "resnet4j.num_classes": "10", "resnet4j.in_channels": "3"})
-    write(d, "architecture_record", safetensors(fc, record))
+    record = {"resnet4j.model": "resnet20", "resnet4j.num_classes": "10", "resnet4j.in_channels": "3"}
+    write(d, "resnet20_complete", checkpoint_text(dict(run_info(), **record), resnet20_state()))
+    write(d, "resnet20_without_record", checkpoint_text(run_info(), resnet20_state()))
+    write(d, "resnet20_head_only", checkpoint_text(run_info(), resnet20_state()[-2:]))
+    training = dict(run_info(), **{"format": "resnet4j.training-checkpoint.v1", "epoch": "1", "step": "10",
+                                   "rng.global": "42", "optimizer.type": "sgd", "optimizer.hyper.lr": "0.1"})
+    write(d, "resnet20_training_checkpoint", checkpoint_text(training, resnet20_state("model.") + [
+        "@optimizer.fc.bias.momentum_buffer F32 10"]))
     bottleneck = dict(run_info("resnet50", 3, 2, "8x8"), **{
         "resnet4j.model": "resnet50", "resnet4j.groups": "1", "resnet4j.width_per_group": "64",
         "resnet4j.replace_stride_with_dilation": "false,true,true", "resnet4j.zero_init_residual": "false"})
-    write(d, "bottleneck_record", safetensors([("fc.bias", "F32", [2], bytes(8))], bottleneck))
-    training = dict(run_info("seed-mnist", 1, 10, "28x28"), **{
-        "format": "resnet4j.training-checkpoint.v1", "epoch": "1", "step": "10", "rng.global": "42",
-        "optimizer.type": "sgd", "optimizer.hyper.lr": "0.1"})
-    write(d, "training_checkpoint", safetensors(
-        [("model.fc2.bias", "F32", [10], bytes(40)), ("optimizer.fc2.bias.momentum_buffer", "F32", [10], bytes(40))], training))
-    write(d, "damaged_run_info", safetensors([], dict(run_info(), **{"info.input_size": "32x", "info.num_classes": "ten"})))
+    write(d, "resnet50_record_head_only", checkpoint_text(bottleneck, ["@fc.weight F32 2,2048", "@fc.bias F32 2"]))
+    write(d, "damaged_run_info", checkpoint_text(dict(run_info(), **{"info.input_size": "32x", "info.num_classes": "ten"}), []))
+    write(d, "no_run_info", checkpoint_text({"format": "pt"}, ["@fc.bias F32 10"]))
+    # what fuzzing and the fixes it led to pinned (CheckpointFuzzFindingsTest); record_option_the_model_does_not_take
+    # is the fuzzer's own input, kept as found
+    write(d, "groups_on_basic_blocks", checkpoint_text(dict(run_info("resnet18", 3, 10, "32x32"), **{
+        "resnet4j.model": "resnet18", "resnet4j.groups": "2"}), ["@layer1.0.conv2.weight F32 128,64,3,3", "@fc.weight F32 10,512", "@fc.bias F32 10"]))
+    write(d, "two_billion_classes", checkpoint_text(dict(run_info(), **{"info.num_classes": "2000000000"}), resnet20_state()))
+    write(d, "huge_width_per_group", checkpoint_text(dict(run_info("resnet50", 3, 10, "32x32"), **{
+        "resnet4j.model": "resnet50", "resnet4j.width_per_group": "100000"}), ["@fc.bias F32 10"]))
 
 
 if __name__ == "__main__":

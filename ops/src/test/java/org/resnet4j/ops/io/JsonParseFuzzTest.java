@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.nio.charset.StandardCharsets;
-import org.junit.jupiter.api.Timeout;
 
 /**
  * Coverage-guided fuzzing (Jazzer) of the safetensors header parser {@link Json}: any text either
@@ -15,7 +14,6 @@ import org.junit.jupiter.api.Timeout;
  * <p>Without {@code JAZZER_FUZZ} this replays {@code JsonParseFuzzTestInputs/parse/}; with it, it fuzzes.
  */
 class JsonParseFuzzTest {
-    @Timeout(10) // per input: a slower one is a hang
     @FuzzTest(maxDuration = FuzzScratch.CI_DURATION)
     void parse(byte[] bytes) {
         String text = new String(bytes, StandardCharsets.UTF_8);

@@ -6,7 +6,6 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.Timeout;
 
 /**
  * Coverage-guided fuzzing (Jazzer) of {@link SafeTensors#read}; the input is the whole file. Allowed
@@ -21,7 +20,6 @@ import org.junit.jupiter.api.Timeout;
 class SafeTensorsReadFuzzTest {
     private static final Path FILE = FuzzScratch.file(".safetensors");
 
-    @Timeout(10) // per input: a slower one is a hang
     @FuzzTest(maxDuration = FuzzScratch.CI_DURATION)
     void read(byte[] bytes) throws IOException {
         Files.write(FILE, bytes);
