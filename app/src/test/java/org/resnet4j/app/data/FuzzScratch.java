@@ -12,9 +12,10 @@ public final class FuzzScratch {
 
     private FuzzScratch() {}
 
+    /** In memory (/dev/shm) where there is one: fuzzing rewrites it for each of millions of inputs. */
     public static Path file(String name) {
         try {
-            Path dir = Files.createTempDirectory("resnet4j-fuzz");
+            Path dir = Files.createTempDirectory(memory(), "resnet4j-fuzz");
             dir.toFile().deleteOnExit();
             Path f = dir.resolve(name);
             f.toFile().deleteOnExit();
@@ -22,5 +23,10 @@ public final class FuzzScratch {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private static Path memory() {
+        Path shm = Path.of("/dev/shm");
+        return Files.isDirectory(shm) && Files.isWritable(shm) ? shm : Path.of(System.getProperty("java.io.tmpdir"));
     }
 }

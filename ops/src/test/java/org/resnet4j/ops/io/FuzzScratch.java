@@ -12,13 +12,19 @@ final class FuzzScratch {
 
     private FuzzScratch() {}
 
+    /** In memory (/dev/shm) where there is one: fuzzing rewrites it for each of millions of inputs. */
     static Path file(String suffix) {
         try {
-            Path f = Files.createTempFile("resnet4j-fuzz", suffix);
+            Path f = Files.createTempFile(memory(), "resnet4j-fuzz", suffix);
             f.toFile().deleteOnExit();
             return f;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private static Path memory() {
+        Path shm = Path.of("/dev/shm");
+        return Files.isDirectory(shm) && Files.isWritable(shm) ? shm : Path.of(System.getProperty("java.io.tmpdir"));
     }
 }
