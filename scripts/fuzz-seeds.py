@@ -137,6 +137,8 @@ def seeds_images():
     # a valid PNG header promising 60000 x 60000 pixels with almost no data
     png = encoded(Image.new("L", (1, 1)), "PNG")
     write(d, "huge_header.png", png[:16] + struct.pack(">II", 60000, 60000) + png[24:])
+    # 8000 x 8000 is under predict's pixel cap, but no 70-byte PNG holds it (ImageFuzzFindingsTest)
+    write(d, "header_larger_than_the_file_holds.png", png[:16] + struct.pack(">II", 8000, 8000) + png[24:])
 
 
 # ---------------------------------------------------------------- checkpoints
