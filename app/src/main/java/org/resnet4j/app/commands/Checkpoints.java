@@ -57,8 +57,18 @@ public final class Checkpoints {
         ArchitectureMetadata.Recorded recorded = ArchitectureMetadata.read(c.metadata(), file.toString());
         ModelOptions base = recorded != null && recorded.model().equals(ModelZoo.canonicalName(name)) ? recorded.options() : ModelOptions.defaults();
         ModelOptions options = arch.over(base).numClasses(info.numClasses()).inChannels(info.inChannels());
-        ArchitectureMetadata.check(c.metadata(), name, options, file.toString());
-        Module model = arch.build(name, options);
+        Module model;
+        try {
+            ArchitectureMetadata.check(c.metadata(), name, options, file.toString());
+            CheckpointSize.check(file, c.tensors().values(), name, options);
+            // options given on the command line make a build failure a usage error; the file's own record cannot
+            model = arch.given() ? arch.build(name, options) : ModelZoo.create(name, options);
+        } catch (IllegalArgumentException e) {
+            if (e.getMessage() != null && e.getMessage().contains(file.toString())) throw e;
+            throw new IllegalArgumentException(file + ": model " + name + " cannot be built as its metadata describes it ("
+                    + e.getMessage() + "); the architecture record (" + ArchitectureMetadata.PREFIX + "*) or run description (info.*) "
+                    + "is damaged, or give the architecture options it was trained with", e);
+        }
         Map<String, StoredTensor> tensors = c.tensors();
         if (c.metadata().containsKey("format") && c.metadata().get("format").startsWith("resnet4j.training-checkpoint")) {
             Map<String, StoredTensor> m = new LinkedHashMap<>();

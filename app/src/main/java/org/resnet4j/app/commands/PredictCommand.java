@@ -108,12 +108,12 @@ public final class PredictCommand implements Callable<Integer> {
     /** Reads an image file as CHW floats in [0, 1] with the model's channels and size. */
     public static float[] load(Path file, RunInfo info) throws IOException {
         if (!Files.isRegularFile(file)) throw new IllegalArgumentException("no image file at " + file);
-        return toModelInput(decode(file.toString(), ImageIO.createImageInputStream(file.toFile())), info);
+        return toModelInput(decode(file), info);
     }
 
     /** The image in {@code content} (the bytes of a PNG or JPEG file called {@code name}) as {@link #load} reads a file. */
     public static float[] load(byte[] content, String name, RunInfo info) throws IOException {
-        return toModelInput(decode(name, ImageIO.createImageInputStream(new java.io.ByteArrayInputStream(content))), info);
+        return toModelInput(decode(content, name), info);
     }
 
     private static float[] toModelInput(BufferedImage img, RunInfo info) {
@@ -149,10 +149,22 @@ public final class PredictCommand implements Callable<Integer> {
 
     /** Decodes after checking the size in the header; a damaged file is an error naming it, not a decoder exception. */
     static BufferedImage decode(Path file) throws IOException {
-        return decode(file.toString(), ImageIO.createImageInputStream(file.toFile()));
+        return decode(file.toString(), ImageIO.createImageInputStream(file.toFile()), Files.size(file));
     }
 
-    private static BufferedImage decode(String file, ImageInputStream stream) throws IOException {
+    /** {@link #decode(Path)} of the bytes of a file called {@code name}. */
+    static BufferedImage decode(byte[] content, String name) throws IOException {
+        return decode(name, ImageIO.createImageInputStream(new java.io.ByteArrayInputStream(content)), content.length);
+    }
+
+    /**
+     * No format ImageIO reads packs more pixels than this into one byte of file (PNG's best case, one
+     * bit per pixel deflated 1032-fold, is ~8256; JPEG's under 512): a header promising more is damaged,
+     * and decoding it would allocate the whole image before finding the data missing.
+     */
+    static final long MAX_PIXELS_PER_BYTE = 1L << 14;
+
+    private static BufferedImage decode(String file, ImageInputStream stream, long bytes) throws IOException {
         String notAnImage = file + ": expected a PNG or JPEG image but ImageIO cannot decode it";
         try (ImageInputStream in = stream) {
             Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
@@ -170,6 +182,11 @@ public final class PredictCommand implements Callable<Integer> {
                 if (w < 1 || h < 1 || w * h > MAX_PIXELS) {
                     throw new IllegalArgumentException(file + ": expected an image of 1 to " + MAX_PIXELS + " pixels but its header says "
                             + w + "x" + h + " (damaged, or too large: scale it down first)");
+                }
+                if (w * h > MAX_PIXELS_PER_BYTE * bytes) {
+                    throw new IllegalArgumentException(file + ": expected at most " + MAX_PIXELS_PER_BYTE * bytes + " pixels in a file of "
+                            + bytes + " bytes (" + MAX_PIXELS_PER_BYTE + " per byte) but its header says " + w + "x" + h
+                            + " (damaged or truncated; export the image again)");
                 }
                 try {
                     return reader.read(0);

@@ -19,6 +19,10 @@ public final class IdxReader {
 
     private static final long NOT_IDX = -2;
 
+    /** Deflate's best case is about 1032:1 (258-byte matches in ~2 bits); no gzip stream inflates further. */
+    private static final long DEFLATE_MAX_RATIO = 1032;
+    private static final long MAX_ARRAY = Integer.MAX_VALUE - 8;
+
     private IdxReader() {}
 
     /** The dimensions and the raw unsigned bytes of an IDX file. */
@@ -114,6 +118,11 @@ public final class IdxReader {
         return header + count;
     }
 
+    /** The most a gzip file of {@code compressed} bytes can hold (gzip's own framing taken as 1 KiB of slack). */
+    private static long maxInflated(long compressed) {
+        return Math.min(MAX_ARRAY, DEFLATE_MAX_RATIO * compressed + 1024);
+    }
+
     static byte[] readMaybeGzip(Path file) throws IOException {
         if (!Files.isRegularFile(file)) throw new java.io.FileNotFoundException(file + ": no such file");
         byte[] raw = Files.readAllBytes(file);
@@ -124,7 +133,15 @@ public final class IdxReader {
                 long limit = -1; // the size the header declares, once it has been inflated
                 for (int r; (r = in.read(chunk)) > 0; ) {
                     out.write(chunk, 0, r);
-                    if (limit < 0) limit = declaredSize(out.toByteArray());
+                    if (limit < 0) {
+                        limit = declaredSize(out.toByteArray());
+                        if (limit > maxInflated(raw.length)) {
+                            throw new DataFileException(file, "at most " + maxInflated(raw.length) + " bytes once decompressed (deflate "
+                                    + "expands at most " + DEFLATE_MAX_RATIO + "-fold, and one Java array holds at most " + MAX_ARRAY + ")",
+                                    "a header whose dimensions declare " + (limit >= SATURATED ? "at least " : "") + limit
+                                            + " bytes (damaged; download the file again)");
+                        }
+                    }
                     if (limit == NOT_IDX) break; // read() names what is wrong with the header
                     // a small gzip file can inflate ~1000-fold: stop at what the dimensions promise
                     if (limit >= 0 && out.size() > limit) {

@@ -244,12 +244,32 @@ final class Json {
         return c >= '0' && c <= '9';
     }
 
+    private static String printableAll(String s) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < Math.min(s.length(), 80); i++) sb.append(printable(s.charAt(i)));
+        return s.length() > 80 ? sb.append("...").toString() : sb.toString();
+    }
+
     private static String printable(char c) {
         return c < 0x20 || c > 0x7e ? String.format("\\u%04x", (int) c) : String.valueOf(c);
     }
 
-    /** Appends {@code value} as a JSON string literal, escaping as Python's json.dumps(ensure_ascii=True) does. */
+    /**
+     * Appends {@code value} as a JSON string literal, escaping as Python's json.dumps(ensure_ascii=True) does.
+     * A string with a lone surrogate is refused: its escape would be written, but no strict reader (ours
+     * included) reads it back, and it has no UTF-8 form.
+     */
     static void quote(StringBuilder sb, String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            boolean paired = Character.isHighSurrogate(c) ? i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1))
+                    : !Character.isLowSurrogate(c) || i > 0 && Character.isHighSurrogate(value.charAt(i - 1));
+            if (!paired) {
+                throw new IllegalArgumentException("the string \"" + printableAll(value) + "\" has a lone surrogate (\\u"
+                        + String.format("%04x", (int) c) + ") at index " + i + ", which JSON cannot carry; "
+                        + "give a valid Unicode string (every surrogate in a pair)");
+            }
+        }
         sb.append('"');
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);

@@ -250,9 +250,9 @@ public final class SafeTensors {
             for (var e : metadata.entrySet()) {
                 if (!f) sb.append(',');
                 f = false;
-                Json.quote(sb, e.getKey());
+                quote(sb, e.getKey(), "metadata key");
                 sb.append(':');
-                Json.quote(sb, e.getValue());
+                quote(sb, e.getValue(), "the metadata value of '" + e.getKey() + "'");
             }
             sb.append('}');
             first = false;
@@ -265,7 +265,7 @@ public final class SafeTensors {
             StoredTensor t = e.getValue();
             if (!first) sb.append(',');
             first = false;
-            Json.quote(sb, e.getKey());
+            quote(sb, e.getKey(), "tensor name");
             sb.append(":{\"dtype\":\"").append(t.dtype().name()).append("\",\"shape\":[");
             int[] shape = t.shape();
             for (int i = 0; i < shape.length; i++) {
@@ -279,5 +279,14 @@ public final class SafeTensors {
         sb.append('}');
         while (sb.length() % 8 != 0) sb.append(' ');
         return sb.toString().getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** {@link Json#quote}, naming {@code what} the string is when it cannot be written (nothing has been written then). */
+    private static void quote(StringBuilder sb, String value, String what) {
+        try {
+            Json.quote(sb, value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("cannot save " + what + ": " + e.getMessage(), e);
+        }
     }
 }
