@@ -157,13 +157,20 @@ public final class AuditReport {
         sb.append('\n');
     }
 
-    /** Worst normwise error per check kind, and the verdict. */
+    /** Worst normwise error per check kind, and the verdict; the columns are as wide as their widest entry (device names vary). */
     public String summary() {
         StringBuilder sb = new StringBuilder("worst normwise relative error per check kind:\n");
-        for (var e : worstPerKind().entrySet()) {
+        Map<String, CheckResult> worst = worstPerKind();
+        int kindWidth = 1, errWidth = 1;
+        for (var e : worst.entrySet()) {
+            kindWidth = Math.max(kindWidth, e.getKey().length());
+            errWidth = Math.max(errWidth, num(e.getValue().normRelErr()).length());
+        }
+        for (var e : worst.entrySet()) {
             CheckResult r = e.getValue();
-            sb.append(String.format(Locale.ROOT, "  %-34s %9s  (%s %s %s, tolerance %s)%n", e.getKey(), num(r.normRelErr()),
-                    r.layer(), r.caseName(), r.check().substring(Math.min(r.check().length(), e.getKey().length())).trim(), num(r.tolerance())));
+            String rest = r.check().substring(e.getKey().length()).trim(); // the check without its kind: "dx", "forward"
+            sb.append(String.format(Locale.ROOT, "  %-" + kindWidth + "s  %" + errWidth + "s  (%s %s %s, tolerance %s)%n", e.getKey(),
+                    num(r.normRelErr()), r.layer(), r.caseName(), rest, num(r.tolerance())));
         }
         sb.append(rows.size()).append(" checks, ").append(failures()).append(" failed: ")
                 .append(rows.isEmpty() ? "NOTHING CHECKED" : passed() ? "PASS" : "FAIL").append('\n');

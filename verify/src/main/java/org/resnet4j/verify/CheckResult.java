@@ -49,9 +49,19 @@ public record CheckResult(String layer, String caseName, String check, double ma
                 t.getClass().getSimpleName() + ": " + t.getMessage());
     }
 
-    /** The kind of check, for grouping: the text before the first space of {@code check} (e.g. "fd", "golden"). */
+    /**
+     * The kind of check, for grouping: the text before the first space of {@code check} that is not inside
+     * brackets (e.g. "fd", "golden[cpu]", "vs-oracle[opencl:cpu-haswell-Intel(R) Xeon(R) CPU]": device
+     * names have spaces).
+     */
     public String kind() {
-        int sp = check.indexOf(' ');
-        return sp < 0 ? check : check.substring(0, sp);
+        int depth = 0;
+        for (int i = 0; i < check.length(); i++) {
+            char c = check.charAt(i);
+            if (c == '[') depth++;
+            else if (c == ']' && depth > 0) depth--;
+            else if (c == ' ' && depth == 0) return check.substring(0, i);
+        }
+        return check;
     }
 }

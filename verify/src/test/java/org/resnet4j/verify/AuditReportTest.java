@@ -38,6 +38,21 @@ class AuditReportTest {
     }
 
     @Test
+    void summaryColumnsLineUpWhenADeviceNameHasSpaces() {
+        String device = "opencl:cpu-haswell-Intel(R) Xeon(R) CPU @ 2.20GHz";
+        CheckResult onDevice = new CheckResult("Conv2d", "conv_stride2", "vs-oracle[" + device + "] forward", 1e-6, 3e-7, 1e-5, true, "");
+        CheckResult golden = new CheckResult("BatchNorm2d", "bn_train", "golden[" + device + "] dx", 1e-6, 4.5e-6, 1e-4, true, "");
+        AuditReport r = AuditReport.of(List.of(OK, onDevice, golden));
+        // the device's rows are grouped under their whole kind, brackets and spaces included
+        assertThat(r.worstPerKind()).containsOnlyKeys("fd", "vs-oracle[" + device + "]", "golden[" + device + "]");
+        List<String> lines = r.summary().lines().skip(1).limit(3).toList();
+        assertThat(lines).containsExactly(
+                "  fd" + " ".repeat(60) + "2.00e-10  (Conv2d conv_a dx, tolerance 1.00e-07)",
+                "  vs-oracle[" + device + "]  3.00e-07  (Conv2d conv_stride2 forward, tolerance 1.00e-05)",
+                "  golden[" + device + "]     4.50e-06  (BatchNorm2d bn_train dx, tolerance 1.00e-04)");
+    }
+
+    @Test
     void anEmptyAuditDoesNotPass() {
         assertThat(AuditReport.of(List.of()).passed()).isFalse();
     }

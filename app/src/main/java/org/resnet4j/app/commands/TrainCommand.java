@@ -90,8 +90,8 @@ public class TrainCommand implements Callable<Integer> {
                     "options not given are those the run was started with"})
     String resume;
     @Option(names = "--limit", paramLabel = "N", description = "use only the first N training (and test) examples") Integer limit;
-    @Option(names = "--log-every", paramLabel = "N", description = "a metrics.csv row and log line every N steps (default ${DEFAULT-VALUE})")
-    int logEvery = 50;
+    @Option(names = "--log-every", paramLabel = "N", description = "a metrics.csv row and log line every N steps (default 50)")
+    Integer logEvery;
     @Option(names = "--accumulate", paramLabel = "N", description = {"split each batch into N micro-batches and add their gradients "
             + "(batch norm statistics per micro-batch); default 1"}) Integer accumulate;
 
@@ -141,7 +141,7 @@ public class TrainCommand implements Callable<Integer> {
                     or(weightDecay, savedDouble(saved, "weight_decay"), r.weightDecay()), or(schedule, saved.get(RUN + "schedule"), r.schedule()),
                     or(warmup, savedDouble(saved, "warmup"), r.warmupEpochs()),
                     or(labelSmoothing, savedDouble(saved, "label_smoothing"), r.labelSmoothing()), theSeed,
-                    or(augment, savedBool(saved, "augment"), r.augment()), logEvery, 256, out,
+                    or(augment, savedBool(saved, "augment"), r.augment()), or(logEvery, savedInt(saved, "log_every"), 50), 256, out,
                     or(milestones, savedDoubles(saved, "milestones"), null));
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
@@ -186,7 +186,7 @@ public class TrainCommand implements Callable<Integer> {
                         + "augmentation %s, evaluation %s, seed %d; output in %s%n", cfg.epochs(), cfg.batchSize(), cfg.optimizer(), cfg.lr(),
                 cfg.momentum(), cfg.nesterov() ? " nesterov" : "", cfg.weightDecay(), cfg.schedule(), cfg.warmupEpochs(), cfg.labelSmoothing(),
                 cfg.augment() ? "crop+flip" : "off", flipEval ? "flip-averaged" : "plain", theSeed, out);
-        try (Progress progress = tty ? new TerminalProgress(stdout) : new PlainProgress(stdout, logEvery)) {
+        try (Progress progress = tty ? new TerminalProgress(stdout) : new PlainProgress(stdout, cfg.logEvery())) {
             Map<String, String> run = new java.util.LinkedHashMap<>();
             run.put(RUN + "recipe", r.name());
             run.put(RUN + "data", dir.toAbsolutePath().toString());
@@ -207,6 +207,7 @@ public class TrainCommand implements Callable<Integer> {
             run.put(RUN + "eval_flip", Boolean.toString(flipEval));
             if (cfg.milestones() != null) run.put(RUN + "milestones", joinDoubles(cfg.milestones()));
             run.put(RUN + "accumulate", Integer.toString(microBatches));
+            run.put(RUN + "log_every", Integer.toString(cfg.logEvery()));
             Map<String, String> architecture = ArchitectureMetadata.of(modelName, options, net);
             run.putAll(architecture);
             Trainer.Result res = new Trainer(net, backend, train, test, cfg, info, progress).withMetadata(run)

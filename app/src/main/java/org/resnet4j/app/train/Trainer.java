@@ -313,7 +313,7 @@ public final class Trainer {
         String msg = String.format(Locale.ROOT, "training stopped at step %d (epoch %d, batch %d of %d): %s; first non-finite value: %s. "
                 + "Nothing of this step was saved; %s. Try a smaller --lr or a warm-up (--warmup).", step, epoch, batch, batches, what, where,
                 lastCheckpointNote);
-        progress.message(msg);
+        // not also printed here: whoever catches the exception reports it (the command line as its one error line)
         return new TrainingDiverged(msg);
     }
 }

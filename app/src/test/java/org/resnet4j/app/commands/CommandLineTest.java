@@ -191,7 +191,36 @@ class CommandLineTest {
         int code = Main.run("train", "--data", data.toString(), "--out", dir.resolve("o").toString(), "--batch-size", "4",
                 "--epochs", "1", "--lr", "1e30", "--warmup", "0", "--schedule", "none");
         assertThat(code).isEqualTo(1);
-        assertThat(err()).containsPattern("training stopped at step \\d+ \\(epoch 1").contains("first non-finite value: ");
+        assertThat(err()).containsPattern("error: training stopped at step \\d+ \\(epoch 1").contains("first non-finite value: ");
+        // said once, as the command's error, not also on the progress output
+        String both = out() + err();
+        assertThat(both.split("training stopped at step", -1)).as(both).hasSize(2);
+    }
+
+    @Test
+    void resumeKeepsTheLogEveryTheRunWasStartedWith() throws Exception {
+        Path data = dir.resolve("log");
+        TestFiles.writeIdxSet(data, "train", 16, 8, 8, 10, false);
+        TestFiles.writeIdxSet(data, "t10k", 4, 8, 8, 10, false);
+        Path run = dir.resolve("run");
+        assertThat(Main.run("train", "--data", data.toString(), "--out", run.toString(), "--batch-size", "4", "--epochs", "1",
+                "--threads", "1", "--log-every", "1")).as(err()).isEqualTo(0);
+        Path ckpt = run.resolve("checkpoint.safetensors");
+        assertThat(org.resnet4j.ops.io.SafeTensors.read(ckpt).metadata()).containsEntry("info.run.log_every", "1");
+        // the default is 50: without the saved value, epoch 2's four steps would write no step row
+        assertThat(Main.run("train", "--resume", ckpt.toString(), "--epochs", "2")).as(err()).isEqualTo(0);
+        assertThat(stepRowsOfEpoch(run, 2)).containsExactly(5L, 6L, 7L, 8L);
+        assertThat(out()).contains("epoch 2/2 step 1/4 loss");
+        // given again, it overrides the saved value, and is saved for the next --resume
+        assertThat(Main.run("train", "--resume", ckpt.toString(), "--epochs", "3", "--log-every", "2")).as(err()).isEqualTo(0);
+        assertThat(stepRowsOfEpoch(run, 3)).containsExactly(10L, 12L);
+        assertThat(org.resnet4j.ops.io.SafeTensors.read(ckpt).metadata()).containsEntry("info.run.log_every", "2");
+    }
+
+    /** The steps of the {@code step} rows of metrics.csv in {@code epoch}. */
+    private static java.util.List<Long> stepRowsOfEpoch(Path run, int epoch) throws java.io.IOException {
+        return Files.readAllLines(run.resolve("metrics.csv")).stream().skip(1).map(l -> l.split(","))
+                .filter(f -> f[0].equals("step") && Integer.parseInt(f[1]) == epoch).map(f -> Long.parseLong(f[2])).toList();
     }
 
     @Test
