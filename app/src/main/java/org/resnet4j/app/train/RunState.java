@@ -27,8 +27,11 @@ public final class RunState {
         Map<String, String> extra = new LinkedHashMap<>(pos.info());
         extra.put("train.best_accuracy", Double.toString(pos.bestAccuracy()));
         extra.put("train.best_epoch", Integer.toString(pos.bestEpoch()));
-        TrainingCheckpoint.save(file, model, optimizer, scheduler, pos.epoch(), pos.step(),
-                Map.of("shuffle", pos.shuffleRng(), "augment", pos.augmentRng()), extra);
+        // a fixed order (Map.of's changes from one JVM to the next): the same state gives the same bytes in every process
+        Map<String, Long> streams = new LinkedHashMap<>();
+        streams.put("shuffle", pos.shuffleRng());
+        streams.put("augment", pos.augmentRng());
+        TrainingCheckpoint.save(file, model, optimizer, scheduler, pos.epoch(), pos.step(), streams, extra);
     }
 
     /** Restores model, optimizer, scheduler and the global random stream from {@code file}; returns the rest. */

@@ -15,6 +15,7 @@ import org.resnet4j.core.Backend;
 import org.resnet4j.core.Tensor;
 import org.resnet4j.ops.Module;
 import org.resnet4j.ops.Parameter;
+import org.resnet4j.ops.io.AtomicFile;
 import org.resnet4j.ops.io.StateDict;
 import org.resnet4j.ops.models.ArchitectureMetadata;
 import org.resnet4j.ops.nn.CrossEntropyLoss;
@@ -28,7 +29,8 @@ import org.resnet4j.ops.optim.SGD;
  * Trains a classifier: epochs of shuffled, augmented mini-batches, cross-entropy, an optimizer and a
  * per-step learning-rate schedule; after each epoch the test set is evaluated and {@code metrics.csv},
  * {@code curves.png}, {@code last.safetensors}, {@code best.safetensors} and
- * {@code checkpoint.safetensors} are written (each atomically) to the output folder.
+ * {@code checkpoint.safetensors} are written (each atomically, the checkpoint last) to the output folder, so a
+ * process killed at any moment leaves complete files and a checkpoint no newer than any of them.
  *
  * <p>{@link #run(Path)} with a checkpoint continues the run so that the parameters after the last
  * epoch are bit-identical to an uninterrupted run's. A NaN or infinite loss or gradient stops training
@@ -37,6 +39,9 @@ import org.resnet4j.ops.optim.SGD;
  */
 public final class Trainer {
     public static final String CHECKPOINT = "checkpoint.safetensors";
+    public static final String LAST = "last.safetensors", BEST = "best.safetensors", METRICS = "metrics.csv", CURVES = "curves.png";
+    /** Every file a run writes to its output folder. */
+    public static final List<String> OUTPUTS = List.of(METRICS, CURVES, LAST, BEST, CHECKPOINT);
 
     /** How a run ended. imagesPerSecond counts training steps only (not evaluation). */
     public record Result(int epochsDone, double lastAccuracy, double bestAccuracy, int bestEpoch, double imagesPerSecond,
@@ -102,7 +107,8 @@ public final class Trainer {
         for (String k : metadata.keySet()) {
             if (!k.startsWith("info.") && !k.startsWith(ArchitectureMetadata.PREFIX)) throw new IllegalArgumentException("run metadata keys start with 'info.' or '" + ArchitectureMetadata.PREFIX + "', got '" + k + "'");
         }
-        this.extraMetadata = Map.copyOf(metadata);
+        // in the caller's order (Map.copyOf's changes from one JVM to the next): a resumed process writes the same bytes
+        this.extraMetadata = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
         return this;
     }
 
@@ -162,6 +168,9 @@ public final class Trainer {
         Path out = cfg.out();
         Files.createDirectories(out);
         Path ckpt = out.resolve(CHECKPOINT);
+        int leftovers = 0;
+        for (String f : OUTPUTS) leftovers += AtomicFile.deleteLeftovers(out.resolve(f));
+        if (leftovers > 0) progress.message("removed " + leftovers + " temporary file(s) of a save that was cut off in " + out);
         BatchLoader loader = new BatchLoader(train, cfg.batchSize(), true, cfg.augment() ? new Augmenter(4, true) : null,
                 info.norm(), backend, cfg.seed());
         BatchLoader testLoader = new BatchLoader(test, cfg.evalBatchSize(), false, null, info.norm(), backend, 0);
@@ -170,7 +179,7 @@ public final class Trainer {
         int warmupSteps = (int) Math.round(cfg.warmupEpochs() * stepsPerEpoch);
         LrScheduler sched = Schedules.build(opt, cfg.schedule(), (long) cfg.epochs() * stepsPerEpoch, warmupSteps, cfg.milestones(), stepsPerEpoch);
         CrossEntropyLoss ce = new CrossEntropyLoss(cfg.labelSmoothing());
-        MetricsLog metrics = new MetricsLog(out.resolve("metrics.csv"));
+        MetricsLog metrics = new MetricsLog(out.resolve(METRICS));
 
         int startEpoch = 0;
         long step = 0;
@@ -271,12 +280,14 @@ public final class Trainer {
                     meta.putAll(extraMetadata);
                     meta.put("info.epoch", Integer.toString(epoch));
                     meta.put("info.test_accuracy", Double.toString(ev.accuracy()));
-                    StateDict.save(model, out.resolve("last.safetensors"), meta);
-                    if (improved) StateDict.save(model, out.resolve("best.safetensors"), meta);
+                    drawCurves(out.resolve(CURVES), metrics.rows(), stepsPerEpoch);
+                    StateDict.save(model, out.resolve(LAST), meta);
+                    if (improved) StateDict.save(model, out.resolve(BEST), meta);
+                    // the checkpoint last: until it is renamed into place a resume redoes this epoch, which rewrites
+                    // every file above with the same bytes; once it is, each of them is already this epoch's
                     RunState.save(ckpt, model, opt, sched, new RunState.Position(epoch, step, loader.shuffleRng().state(),
                             loader.augmentRng().state(), best, bestEpoch, meta));
                     lastCheckpointNote = "last checkpoint: " + ckpt + " (epoch " + epoch + ")";
-                    drawCurves(out.resolve("curves.png"), metrics.rows(), stepsPerEpoch);
                 }
                 progress.endEpoch(String.format(Locale.ROOT,
                         "epoch %d/%d: train loss %.4f acc %.2f%% | test loss %.4f acc %.2f%%%s | %.0f img/s | %.1f s | lr %.4g",
