@@ -482,18 +482,20 @@ class Kernels {
      * <pre>
      *   out[outAt + (3*c + kx)*lanes + l] += sum over i &lt; n, i = l (mod lanes), of dyp[dyAt + c*dyStride + i] * xp[xAt + kx + i]
      * </pre>
-     * for c &lt; 4 and kx &lt; 3, with lanes = {@link #directLanes()} and n a multiple of it: each lane goes on from the
-     * value in out, by fused multiply-adds in order.
+     * for c &lt; 4 and kx &lt; 3, with lanes = {@link #directLanes()} and n a multiple of it: each lane sums its products
+     * by fused multiply-adds in order from zero, then adds the sum to the value in out. (Starting the vector kernels'
+     * accumulators from out instead made C2 compile them several times larger and run them at half speed inside a
+     * network, where every other kernel's array loads share the JDK's profile of the load.)
      */
     void direct3x3WeightRow(MemorySegment dyp, long dyAt, long dyStride, MemorySegment xp, long xAt, long n,
                             float[] out, int outAt) {
         for (int c = 0; c < 4; c++) {
             for (int kx = 0; kx < 3; kx++) {
-                float acc = out[outAt + 3 * c + kx];
+                float acc = 0f;
                 for (long i = 0; i < n; i++) {
                     acc = Math.fma(dyp.get(F, 4 * (dyAt + c * dyStride + i)), xp.get(F, 4 * (xAt + kx + i)), acc);
                 }
-                out[outAt + 3 * c + kx] = acc;
+                out[outAt + 3 * c + kx] += acc;
             }
         }
     }

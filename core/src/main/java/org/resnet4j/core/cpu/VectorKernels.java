@@ -690,10 +690,11 @@ final class VectorKernels extends Kernels {
     @Override
     void direct3x3WeightRow(MemorySegment dyp, long dyAt, long dyStride, MemorySegment xp, long xAt, long n,
                             float[] out, int outAt) {
-        FloatVector g00 = FloatVector.fromArray(S, out, outAt), g01 = FloatVector.fromArray(S, out, outAt + L), g02 = FloatVector.fromArray(S, out, outAt + 2 * L);
-        FloatVector g10 = FloatVector.fromArray(S, out, outAt + 3 * L), g11 = FloatVector.fromArray(S, out, outAt + 4 * L), g12 = FloatVector.fromArray(S, out, outAt + 5 * L);
-        FloatVector g20 = FloatVector.fromArray(S, out, outAt + 6 * L), g21 = FloatVector.fromArray(S, out, outAt + 7 * L), g22 = FloatVector.fromArray(S, out, outAt + 8 * L);
-        FloatVector g30 = FloatVector.fromArray(S, out, outAt + 9 * L), g31 = FloatVector.fromArray(S, out, outAt + 10 * L), g32 = FloatVector.fromArray(S, out, outAt + 11 * L);
+        FloatVector z = FloatVector.zero(S);
+        FloatVector g00 = z, g01 = z, g02 = z;
+        FloatVector g10 = z, g11 = z, g12 = z;
+        FloatVector g20 = z, g21 = z, g22 = z;
+        FloatVector g30 = z, g31 = z, g32 = z;
         final long ds = 4 * dyStride;
         long d = 4 * dyAt;
         for (long x = 4 * xAt, end = x + 4 * n; x < end; x += 4L * L, d += 4L * L) {
@@ -717,18 +718,18 @@ final class VectorKernels extends Kernels {
             g31 = y3.fma(x1, g31);
             g32 = y3.fma(x2, g32);
         }
-        g00.intoArray(out, outAt);
-        g01.intoArray(out, outAt + L);
-        g02.intoArray(out, outAt + 2 * L);
-        g10.intoArray(out, outAt + 3 * L);
-        g11.intoArray(out, outAt + 4 * L);
-        g12.intoArray(out, outAt + 5 * L);
-        g20.intoArray(out, outAt + 6 * L);
-        g21.intoArray(out, outAt + 7 * L);
-        g22.intoArray(out, outAt + 8 * L);
-        g30.intoArray(out, outAt + 9 * L);
-        g31.intoArray(out, outAt + 10 * L);
-        g32.intoArray(out, outAt + 11 * L);
+        FloatVector.fromArray(S, out, outAt).add(g00).intoArray(out, outAt);
+        FloatVector.fromArray(S, out, outAt + L).add(g01).intoArray(out, outAt + L);
+        FloatVector.fromArray(S, out, outAt + 2 * L).add(g02).intoArray(out, outAt + 2 * L);
+        FloatVector.fromArray(S, out, outAt + 3 * L).add(g10).intoArray(out, outAt + 3 * L);
+        FloatVector.fromArray(S, out, outAt + 4 * L).add(g11).intoArray(out, outAt + 4 * L);
+        FloatVector.fromArray(S, out, outAt + 5 * L).add(g12).intoArray(out, outAt + 5 * L);
+        FloatVector.fromArray(S, out, outAt + 6 * L).add(g20).intoArray(out, outAt + 6 * L);
+        FloatVector.fromArray(S, out, outAt + 7 * L).add(g21).intoArray(out, outAt + 7 * L);
+        FloatVector.fromArray(S, out, outAt + 8 * L).add(g22).intoArray(out, outAt + 8 * L);
+        FloatVector.fromArray(S, out, outAt + 9 * L).add(g30).intoArray(out, outAt + 9 * L);
+        FloatVector.fromArray(S, out, outAt + 10 * L).add(g31).intoArray(out, outAt + 10 * L);
+        FloatVector.fromArray(S, out, outAt + 11 * L).add(g32).intoArray(out, outAt + 11 * L);
     }
 
     /**
@@ -742,14 +743,15 @@ final class VectorKernels extends Kernels {
             super.direct3x3WeightRows2(dyp, dyAt, dyStride, xp, xAt, wp, n, out, outAt);
             return;
         }
-        FloatVector h000 = FloatVector.fromArray(S, out, outAt), h001 = FloatVector.fromArray(S, out, outAt + L), h002 = FloatVector.fromArray(S, out, outAt + 2 * L);
-        FloatVector h010 = FloatVector.fromArray(S, out, outAt + 3 * L), h011 = FloatVector.fromArray(S, out, outAt + 4 * L), h012 = FloatVector.fromArray(S, out, outAt + 5 * L);
-        FloatVector h020 = FloatVector.fromArray(S, out, outAt + 6 * L), h021 = FloatVector.fromArray(S, out, outAt + 7 * L), h022 = FloatVector.fromArray(S, out, outAt + 8 * L);
-        FloatVector h030 = FloatVector.fromArray(S, out, outAt + 9 * L), h031 = FloatVector.fromArray(S, out, outAt + 10 * L), h032 = FloatVector.fromArray(S, out, outAt + 11 * L);
-        FloatVector h100 = FloatVector.fromArray(S, out, outAt + 12 * L), h101 = FloatVector.fromArray(S, out, outAt + 13 * L), h102 = FloatVector.fromArray(S, out, outAt + 14 * L);
-        FloatVector h110 = FloatVector.fromArray(S, out, outAt + 15 * L), h111 = FloatVector.fromArray(S, out, outAt + 16 * L), h112 = FloatVector.fromArray(S, out, outAt + 17 * L);
-        FloatVector h120 = FloatVector.fromArray(S, out, outAt + 18 * L), h121 = FloatVector.fromArray(S, out, outAt + 19 * L), h122 = FloatVector.fromArray(S, out, outAt + 20 * L);
-        FloatVector h130 = FloatVector.fromArray(S, out, outAt + 21 * L), h131 = FloatVector.fromArray(S, out, outAt + 22 * L), h132 = FloatVector.fromArray(S, out, outAt + 23 * L);
+        FloatVector z = FloatVector.zero(S);
+        FloatVector h000 = z, h001 = z, h002 = z;
+        FloatVector h010 = z, h011 = z, h012 = z;
+        FloatVector h020 = z, h021 = z, h022 = z;
+        FloatVector h030 = z, h031 = z, h032 = z;
+        FloatVector h100 = z, h101 = z, h102 = z;
+        FloatVector h110 = z, h111 = z, h112 = z;
+        FloatVector h120 = z, h121 = z, h122 = z;
+        FloatVector h130 = z, h131 = z, h132 = z;
         final long ds = 4 * dyStride, rb = 4 * wp;
         long d = 4 * dyAt;
         for (long x = 4 * xAt, end = x + 4 * n; x < end; x += 4L * L, d += 4L * L) {
@@ -788,30 +790,30 @@ final class VectorKernels extends Kernels {
             h131 = y3.fma(x1, h131);
             h132 = y3.fma(x2, h132);
         }
-        h000.intoArray(out, outAt);
-        h001.intoArray(out, outAt + L);
-        h002.intoArray(out, outAt + 2 * L);
-        h010.intoArray(out, outAt + 3 * L);
-        h011.intoArray(out, outAt + 4 * L);
-        h012.intoArray(out, outAt + 5 * L);
-        h020.intoArray(out, outAt + 6 * L);
-        h021.intoArray(out, outAt + 7 * L);
-        h022.intoArray(out, outAt + 8 * L);
-        h030.intoArray(out, outAt + 9 * L);
-        h031.intoArray(out, outAt + 10 * L);
-        h032.intoArray(out, outAt + 11 * L);
-        h100.intoArray(out, outAt + 12 * L);
-        h101.intoArray(out, outAt + 13 * L);
-        h102.intoArray(out, outAt + 14 * L);
-        h110.intoArray(out, outAt + 15 * L);
-        h111.intoArray(out, outAt + 16 * L);
-        h112.intoArray(out, outAt + 17 * L);
-        h120.intoArray(out, outAt + 18 * L);
-        h121.intoArray(out, outAt + 19 * L);
-        h122.intoArray(out, outAt + 20 * L);
-        h130.intoArray(out, outAt + 21 * L);
-        h131.intoArray(out, outAt + 22 * L);
-        h132.intoArray(out, outAt + 23 * L);
+        FloatVector.fromArray(S, out, outAt).add(h000).intoArray(out, outAt);
+        FloatVector.fromArray(S, out, outAt + L).add(h001).intoArray(out, outAt + L);
+        FloatVector.fromArray(S, out, outAt + 2 * L).add(h002).intoArray(out, outAt + 2 * L);
+        FloatVector.fromArray(S, out, outAt + 3 * L).add(h010).intoArray(out, outAt + 3 * L);
+        FloatVector.fromArray(S, out, outAt + 4 * L).add(h011).intoArray(out, outAt + 4 * L);
+        FloatVector.fromArray(S, out, outAt + 5 * L).add(h012).intoArray(out, outAt + 5 * L);
+        FloatVector.fromArray(S, out, outAt + 6 * L).add(h020).intoArray(out, outAt + 6 * L);
+        FloatVector.fromArray(S, out, outAt + 7 * L).add(h021).intoArray(out, outAt + 7 * L);
+        FloatVector.fromArray(S, out, outAt + 8 * L).add(h022).intoArray(out, outAt + 8 * L);
+        FloatVector.fromArray(S, out, outAt + 9 * L).add(h030).intoArray(out, outAt + 9 * L);
+        FloatVector.fromArray(S, out, outAt + 10 * L).add(h031).intoArray(out, outAt + 10 * L);
+        FloatVector.fromArray(S, out, outAt + 11 * L).add(h032).intoArray(out, outAt + 11 * L);
+        FloatVector.fromArray(S, out, outAt + 12 * L).add(h100).intoArray(out, outAt + 12 * L);
+        FloatVector.fromArray(S, out, outAt + 13 * L).add(h101).intoArray(out, outAt + 13 * L);
+        FloatVector.fromArray(S, out, outAt + 14 * L).add(h102).intoArray(out, outAt + 14 * L);
+        FloatVector.fromArray(S, out, outAt + 15 * L).add(h110).intoArray(out, outAt + 15 * L);
+        FloatVector.fromArray(S, out, outAt + 16 * L).add(h111).intoArray(out, outAt + 16 * L);
+        FloatVector.fromArray(S, out, outAt + 17 * L).add(h112).intoArray(out, outAt + 17 * L);
+        FloatVector.fromArray(S, out, outAt + 18 * L).add(h120).intoArray(out, outAt + 18 * L);
+        FloatVector.fromArray(S, out, outAt + 19 * L).add(h121).intoArray(out, outAt + 19 * L);
+        FloatVector.fromArray(S, out, outAt + 20 * L).add(h122).intoArray(out, outAt + 20 * L);
+        FloatVector.fromArray(S, out, outAt + 21 * L).add(h130).intoArray(out, outAt + 21 * L);
+        FloatVector.fromArray(S, out, outAt + 22 * L).add(h131).intoArray(out, outAt + 22 * L);
+        FloatVector.fromArray(S, out, outAt + 23 * L).add(h132).intoArray(out, outAt + 23 * L);
     }
 
     // ------------------------------------------------------------------ GEMM
