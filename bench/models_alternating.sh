@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Whole models, ours against PyTorch (2 threads), alternating: each round runs every case on both sides, every
-# other round PyTorch first, each side in a fresh process (three warm-up steps, then the mean over SECONDS).
+# other round PyTorch first, each side in a fresh process (warm-up: three steps and at least WARMUP seconds, then the
+# mean over SECONDS). The warm-up matters for ours: the JIT compiles the kernels over the first steps (ResNet-20's
+# training step at N=128 needs about ten steps, 2 s, to reach its speed), and a short window otherwise times the
+# compilation rather than the kernels; PyTorch gets the same warm-up.
 # Prints per case the median images/s of each side and the median of the rounds' ratios with their range: on
 # a host whose speed drifts between minutes, a ratio of two runs taken side by side, not minutes apart.
 # Usage: bench/models_alternating.sh [ROUNDS] [SECONDS] [CASE...]   CASE = resnet20_128|resnet50_8:inference|train
 #        bench/models_alternating.sh 5 5 resnet50_8:train
+#        WARMUP=0 bench/models_alternating.sh 3 5      (WARMUP: seconds of warm-up per run, default 10)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -14,6 +18,7 @@ resnet4j_build_tools
 resnet4j_reference_python torch torchvision
 ROUNDS="${1:-5}"
 SECONDS_PER_RUN="${2:-5}"
+WARMUP="${WARMUP:-10}"
 shift $(( $# < 2 ? $# : 2 ))
 CASES=("$@")
 [ ${#CASES[@]} -gt 0 ] || CASES=(resnet20_128:inference resnet20_128:train resnet50_8:inference resnet50_8:train)
@@ -22,6 +27,7 @@ for c in "${CASES[@]}"; do
     echo "models_alternating: a case is resnet20_128|resnet50_8:inference|train, got '$c'" >&2; exit 2; }
 done
 [[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]] || { echo "models_alternating: ROUNDS must be a positive integer, got '$ROUNDS'" >&2; exit 2; }
+[[ "$WARMUP" =~ ^[0-9]+([.][0-9]+)?$ ]] || { echo "models_alternating: WARMUP must be seconds (a number >= 0), got '$WARMUP'" >&2; exit 2; }
 
 JAR=bench/target/resnet4j-bench-0.1.0-SNAPSHOT.jar
 echo "building the benchmarks..." >&2
@@ -29,10 +35,10 @@ mvn -q -B -pl bench -am package -DskipTests >&2
 ours() {
   # shellcheck disable=SC2086  # RESNET4J_GC_OPTS is a list of options
   "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED $RESNET4J_GC_OPTS -Xmx8g \
-    -cp "$JAR:bench/target/lib/*" org.resnet4j.bench.ModelThroughput "$1" "$2" "$SECONDS_PER_RUN" 2>/dev/null
+    -cp "$JAR:bench/target/lib/*" org.resnet4j.bench.ModelThroughput "$1" "$2" "$SECONDS_PER_RUN" "$WARMUP" 2>/dev/null
 }
 theirs() {
-  OMP_NUM_THREADS=2 "$PY" bench/side_by_side.py --model "$1" "$2" "$SECONDS_PER_RUN"
+  OMP_NUM_THREADS=2 "$PY" bench/side_by_side.py --model "$1" "$2" "$SECONDS_PER_RUN" "$WARMUP"
 }
 RESULTS="$(mktemp)"
 trap 'rm -f "$RESULTS"' EXIT

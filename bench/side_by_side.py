@@ -2,8 +2,8 @@
 our JMH results (read from the JSON file JMH wrote in the same sitting).
 
 Usage: side_by_side.py JMH_JSON   (called by side_by_side.sh, which runs JMH first)
-       side_by_side.py --model resnet20_128|resnet50_8 inference|train SECONDS   (one model's images/s;
-       called by models_alternating.sh)
+       side_by_side.py --model resnet20_128|resnet50_8 inference|train SECONDS [WARMUP_SECONDS]   (one model's
+       images/s; called by models_alternating.sh)
 """
 import ctypes
 import json
@@ -27,11 +27,15 @@ CONVS = {
 BN_SHAPES = ["8_64_56", "8_256_56", "128_16_32"]
 
 
-def best_time(fn, min_time=5.0, warmup=3):
-    """Mean seconds per call over at least min_time of calls, after warm-up: the same statistic as
-    JMH's throughput mode (total calls / total time), so a busy machine weighs on both sides alike."""
-    for _ in range(warmup):
+def best_time(fn, min_time=5.0, warmup=3, warmup_time=0.0):
+    """Mean seconds per call over at least min_time of calls, after warm-up (warmup calls and at least
+    warmup_time seconds): the same statistic as JMH's throughput mode (total calls / total time), so a busy
+    machine weighs on both sides alike."""
+    start = time.perf_counter()
+    done = 0
+    while done < warmup or time.perf_counter() - start < warmup_time:
         fn()
+        done += 1
     calls = 0
     start = time.perf_counter()
     while time.perf_counter() - start < min_time or calls < 3:
@@ -148,7 +152,7 @@ def torch_model(torch, name):
     return torchvision.models.resnet50(), 8, 224
 
 
-def torch_model_throughput(torch, name, mode, min_time=5.0):
+def torch_model_throughput(torch, name, mode, min_time=5.0, warmup_time=0.0):
     """Images/s of an eval-mode forward (mode "inference") or of a training step (zero_grad, forward,
     cross-entropy, backward, SGD with momentum 0.9 and weight decay 5e-4), as ModelBench measures ours."""
     m, n, side = torch_model(torch, name)
@@ -157,7 +161,7 @@ def torch_model_throughput(torch, name, mode, min_time=5.0):
     if mode == "inference":
         m.eval()
         with torch.no_grad():
-            return n / best_time(lambda: m(x), min_time)
+            return n / best_time(lambda: m(x), min_time, warmup_time=warmup_time)
     m.train()
     opt = torch.optim.SGD(m.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
 
@@ -165,7 +169,7 @@ def torch_model_throughput(torch, name, mode, min_time=5.0):
         opt.zero_grad()
         torch.nn.functional.cross_entropy(m(x), y).backward()
         opt.step()
-    return n / best_time(step, min_time)
+    return n / best_time(step, min_time, warmup_time=warmup_time)
 
 
 def torch_models(torch):
@@ -200,16 +204,17 @@ def ours(path):
     return res
 
 
-def one_model(name, mode, seconds):
-    """side_by_side.py --model NAME inference|train SECONDS: prints one PyTorch images/s (models_alternating.sh)."""
+def one_model(name, mode, seconds, warmup_seconds):
+    """side_by_side.py --model NAME inference|train SECONDS [WARMUP_SECONDS]: prints one PyTorch images/s
+    (models_alternating.sh)."""
     import torch
     torch.set_num_threads(2)
-    print("%.3f" % torch_model_throughput(torch, name, mode, seconds))
+    print("%.3f" % torch_model_throughput(torch, name, mode, seconds, warmup_seconds))
 
 
 def main():
     if sys.argv[1] == "--model":
-        one_model(sys.argv[2], sys.argv[3], float(sys.argv[4]))
+        one_model(sys.argv[2], sys.argv[3], float(sys.argv[4]), float(sys.argv[5]) if len(sys.argv) > 5 else 0.0)
         return
     mine = ours(sys.argv[1])
     which = sys.argv[2] if len(sys.argv) > 2 else "all"

@@ -4,6 +4,7 @@ import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
@@ -36,9 +37,20 @@ public class ConvBench {
             "r20_3x3_16_32", "r20_3x3_32_16", "r20_3x3_64_8"})
     public String conv;
 
+    /**
+     * Distinct (x, dy, y, dx) sets the calls rotate through: 1 keeps one set hot in the caches, as a lone
+     * convolution called again and again; 8 or more leaves each call's data out of cache, as in a network, where a
+     * layer's input was written many layers ago.
+     */
+    @Param({"1"})
+    public int sets;
+
     private final CpuBackend cpu = CpuBackend.get();
     private ConvGeometry g;
-    private Tensor x, w, y, dy, dx, dw;
+    private Tensor w, dw;
+    private Tensor[] xs, ys, dys, dxs;
+    private Tensor x, y, dy, dx;
+    private int next;
 
     static ConvGeometry geometry(String name) {
         return switch (name) {
@@ -53,6 +65,9 @@ public class ConvBench {
             // pass them with -p conv=...)
             case "3x3_512_512_7" -> ConvGeometry.of(8, 512, 7, 7, 512, 3, 1, 1, 1, 1);
             case "1x1_2048_512_7" -> ConvGeometry.of(8, 2048, 7, 7, 512, 1, 1, 0, 1, 1);
+            case "r20_3x3_16_28" -> ConvGeometry.of(128, 16, 28, 28, 16, 3, 1, 1, 1, 1);
+            case "r20_3x3_32_14" -> ConvGeometry.of(128, 32, 14, 14, 32, 3, 1, 1, 1, 1);
+            case "r20_3x3_64_7" -> ConvGeometry.of(128, 64, 7, 7, 64, 3, 1, 1, 1, 1);
             case "r20_3x3s2_16_32" -> new ConvGeometry(128, 16, 32, 32, 32, 3, 3, 2, 2, 1, 1, 1, 1, 1);
             case "r20_3x3s2_32_16" -> new ConvGeometry(128, 32, 16, 16, 64, 3, 3, 2, 2, 1, 1, 1, 1, 1);
             case "3x3s2_128_128_56" -> ConvGeometry.of(8, 128, 56, 56, 128, 3, 2, 1, 1, 1);
@@ -64,12 +79,29 @@ public class ConvBench {
     @Setup
     public void setup() {
         g = geometry(conv);
-        x = cpu.fromFloats(GemmBench.random(1, g.n() * g.cIn() * g.h() * g.w()), g.inputShape());
         w = cpu.fromFloats(GemmBench.random(2, g.cOut() * g.cInPerGroup() * g.kH() * g.kW()), g.weightShape());
-        y = cpu.zeros(g.outputShape());
-        dy = cpu.fromFloats(GemmBench.random(3, g.n() * g.cOut() * g.outH() * g.outW()), g.outputShape());
-        dx = cpu.zeros(g.inputShape());
         dw = cpu.zeros(g.weightShape());
+        xs = new Tensor[sets];
+        ys = new Tensor[sets];
+        dys = new Tensor[sets];
+        dxs = new Tensor[sets];
+        for (int i = 0; i < sets; i++) {
+            xs[i] = cpu.fromFloats(GemmBench.random(1 + 10 * i, g.n() * g.cIn() * g.h() * g.w()), g.inputShape());
+            ys[i] = cpu.zeros(g.outputShape());
+            dys[i] = cpu.fromFloats(GemmBench.random(3 + 10 * i, g.n() * g.cOut() * g.outH() * g.outW()), g.outputShape());
+            dxs[i] = cpu.zeros(g.inputShape());
+        }
+        rotate();
+    }
+
+    /** The next set, before each call. */
+    @Setup(Level.Invocation)
+    public void rotate() {
+        int i = next++ % sets;
+        x = xs[i];
+        y = ys[i];
+        dy = dys[i];
+        dx = dxs[i];
     }
 
     @Benchmark

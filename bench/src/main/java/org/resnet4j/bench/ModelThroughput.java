@@ -12,14 +12,15 @@ import org.resnet4j.ops.optim.SGD;
 /**
  * One model case of {@link ModelBench} without JMH, for bench/models_alternating.sh: prints images/s of an
  * eval-mode forward or of a training step (zero_grad, forward, cross-entropy, backwardParameters, SGD), the mean
- * over at least SECONDS of steps after three warm-up steps, the statistic side_by_side.py takes for PyTorch.
+ * over at least SECONDS of steps after a warm-up of three steps and at least WARMUP_SECONDS (default 0), the
+ * statistic side_by_side.py takes for PyTorch.
  */
 public final class ModelThroughput {
     private ModelThroughput() {}
 
     public static void main(String[] args) {
-        if (args.length != 3 || !(args[1].equals("inference") || args[1].equals("train")) || !args[0].matches(".+_\\d+")) {
-            System.err.println("usage: ModelThroughput MODEL_BATCH inference|train SECONDS   e.g. ModelThroughput resnet50_8 train 5");
+        if ((args.length != 3 && args.length != 4) || !(args[1].equals("inference") || args[1].equals("train")) || !args[0].matches(".+_\\d+")) {
+            System.err.println("usage: ModelThroughput MODEL_BATCH inference|train SECONDS [WARMUP_SECONDS]   e.g. ModelThroughput resnet50_8 train 5 10");
             System.exit(2);
         }
         int cut = args[0].lastIndexOf('_');
@@ -27,6 +28,7 @@ public final class ModelThroughput {
         int batch = Integer.parseInt(args[0].substring(cut + 1));
         boolean train = args[1].equals("train");
         double seconds = Double.parseDouble(args[2]);
+        double warmupSeconds = args.length == 4 ? Double.parseDouble(args[3]) : 0;
         int[] chw = ModelZoo.inputShape(name, null);
         CpuBackend cpu = CpuBackend.get();
         Module net = ModelZoo.create(name);
@@ -48,7 +50,8 @@ public final class ModelThroughput {
                 net.forward(x);
             }
         };
-        for (int i = 0; i < 3; i++) step.run();
+        long warmupStart = System.nanoTime();
+        for (int i = 0; i < 3 || System.nanoTime() - warmupStart < warmupSeconds * 1e9; i++) step.run();
         long start = System.nanoTime(), calls = 0;
         while (System.nanoTime() - start < seconds * 1e9 || calls < 3) {
             step.run();

@@ -44,7 +44,7 @@ public final class ProfileCommand implements Callable<Integer> {
             description = "input batch (default: 8,3,224,224 for ImageNet layouts, 128,3,32,32 otherwise)") int[] inputShape;
     @Option(names = "--inference", description = "eval-mode forward passes only (default: training steps)") boolean inference;
     @Option(names = "--steps", paramLabel = "N", description = "profiled steps (default ${DEFAULT-VALUE})") int steps = 3;
-    @Option(names = "--warmup", paramLabel = "N", description = "unprofiled steps first, for the JIT (default ${DEFAULT-VALUE})") int warmup = 2;
+    @Option(names = "--warmup", paramLabel = "N", description = "unprofiled steps first, for the JIT (default ${DEFAULT-VALUE})") int warmup = 10;
     @Option(names = "--top", paramLabel = "N", description = "slowest layers listed (default ${DEFAULT-VALUE}; 0: every layer in order)") int top = 15;
     @Option(names = "--device", paramLabel = "DEV", description = "cpu (default) or opencl[:N|:NAME]") String device = "cpu";
     @Option(names = "--threads", paramLabel = "N", description = "CPU threads (default: all cores)") Integer threads;
