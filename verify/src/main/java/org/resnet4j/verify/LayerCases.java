@@ -85,6 +85,9 @@ public final class LayerCases {
         c.add(conv("conv_winograd_64ch_28", 1, 64, 28, 28, 64, 3, 1, 1, 1, 1, true));
         // ResNet-20's layer1 shape, which the CPU backend's default runs in all three passes by DirectConv
         c.add(conv("conv_direct_16ch_16", 2, 16, 16, 16, 16, 3, 1, 1, 1, 1, true));
+        // ResNet-20's layer3 on Fashion-MNIST (7x7 outputs), which the CPU backend's default runs forward and input
+        // gradient by several images to a product (Im2colImages)
+        c.add(conv("conv_images_48ch_7", 4, 48, 7, 7, 48, 3, 1, 1, 1, 1, true));
         return c;
     }
 

@@ -24,6 +24,9 @@ import org.resnet4j.core.cpu.GemmDriver.PackedA;
  * -Dresnet4j.conv.direct=auto|always|never), the forward, the stride-1 input gradient and, at 16 channels, the
  * weight gradient.
  *
+ * <p>Small outputs, whose one-image product would leave a column panel part empty (ResNet-20's 7x7 and 14x14 layers),
+ * multiply several images at once ({@link Im2colImages}; -Dresnet4j.conv.images=auto|always|never).
+ *
  * <p>The weight gradient of a convolution with few output channels (ResNet-20's, ResNet-50's first stage) runs on
  * channels-last copies of x and dy instead ({@link #channelsLastWeight}).
  */
@@ -50,6 +53,10 @@ final class Conv {
     }
 
     static void forwardIm2col(Kernels kr, float[] x, float[] w, float[] bias, ConvGeometry g, float[] y, OutputEpilogue after) {
+        if (Im2colImages.chosen(kr, g)) {
+            Im2colImages.forward(kr, x, w, bias, g, y, after);
+            return;
+        }
         final int groups = g.groups(), copg = g.cOutPerGroup(), cpg = g.cInPerGroup();
         final int kk = cpg * g.kH() * g.kW(), ohw = g.outH() * g.outW(), hw = g.h() * g.w(), nr = kr.nr();
         final boolean pointwise = g.isPointwise();

@@ -225,6 +225,27 @@ class Kernels {
         }
     }
 
+    /**
+     * B panels of the several-image im2col product (Im2colImages): column j (j0 &lt;= j &lt; j0 + nc) of row p (p0 &lt;= p
+     * &lt; p0 + kc, p = (ci, ky, kx)) is xp[offsets[j] + ci*plane + ky*dh*wp + kx*dw], where offsets[j] places the
+     * column's image and output pixel in xp, the images' zero-padded planes (plane = hp*wp floats each). Panels of
+     * nr columns, kc rows each, a last partial one filled with zeros.
+     */
+    void packBIm2colImages(float[] xp, int[] offsets, int plane, int wp, ConvGeometry g, int p0, int kc, int j0, int nc,
+                           MemorySegment dst) {
+        final int nr = nr(), kW = g.kW(), khw = g.kH() * kW, dh = g.dilationH(), dw = g.dilationW();
+        for (int jr = 0; jr < nc; jr += nr) {
+            int cols = Math.min(nr, nc - jr), first = j0 + jr;
+            long d = (long) jr * kc * 4;
+            for (int pp = 0; pp < kc; pp++, d += 4L * nr) {
+                int tap = p0 + pp, ci = tap / khw, ky = tap % khw / kW, kx = tap % kW;
+                int shift = ci * plane + ky * dh * wp + kx * dw, l = 0;
+                for (; l < cols; l++) dst.set(F, d + 4L * l, xp[shift + offsets[first + l]]);
+                for (; l < nr; l++) dst.set(F, d + 4L * l, 0f);
+            }
+        }
+    }
+
     /** dst lane l = xp[shift + off[l]] for l < cols, zero after. */
     private void packPaddedRow(float[] xp, int shift, int[] off, int cols, MemorySegment dst, long d) {
         int nr = nr(), l = 0;

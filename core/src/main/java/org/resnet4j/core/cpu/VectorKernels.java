@@ -101,6 +101,36 @@ final class VectorKernels extends Kernels {
         }
     }
 
+    /** Full panels by two gathers per row (one per vector of columns); a last partial panel by the scalar packer. */
+    @Override
+    void packBIm2colImages(float[] xp, int[] offsets, int plane, int wp, ConvGeometry g, int p0, int kc, int j0, int nc,
+                           MemorySegment dst) {
+        final int kW = g.kW(), khw = g.kH() * kW, dh = g.dilationH(), dw = g.dilationW();
+        for (int jr = 0; jr < nc; jr += NR) {
+            int first = j0 + jr;
+            if (nc - jr < NR) {
+                super.packBIm2colImages(xp, offsets, plane, wp, g, p0, kc, first, nc - jr, dst.asSlice((long) jr * kc * 4));
+                continue;
+            }
+            long d = (long) jr * kc * 4;
+            int ci = p0 / khw, ky = p0 % khw / kW, kx = p0 % kW;
+            int rowBase = ci * plane + ky * dh * wp;
+            for (int pp = 0; pp < kc; pp++, d += 4L * NR) {
+                int shift = rowBase + kx * dw;
+                FloatVector.fromArray(S, xp, shift, offsets, first).intoMemorySegment(dst, d, NO);
+                FloatVector.fromArray(S, xp, shift, offsets, first + L).intoMemorySegment(dst, d + 4L * L, NO);
+                if (++kx == kW) {
+                    kx = 0;
+                    rowBase += dh * wp;
+                    if (++ky == g.kH()) {
+                        ky = 0;
+                        rowBase += plane - g.kH() * dh * wp;
+                    }
+                }
+            }
+        }
+    }
+
     /**
      * {@link #packBIm2colPadded} at column stride 2 (ResNet's downsampling 3x3 and 1x1 layers): a panel's columns
      * fall into runs, one per output row they touch; each run of a panel row is the even lanes of two loads per

@@ -26,6 +26,9 @@ final class Workspace {
     private float[] dyChannelsLast = new float[0];
     private float[] splitK = new float[0];
     private int[] pixels = new int[0];
+    private float[] imagesInput = new float[0];
+    private float[] imagesOutput = new float[0];
+    private int[] imageOffsets = new int[0];
     private float[] winogradU = new float[0];
     private float[] winogradV = new float[0];
     private float[] winogradM = new float[0];
@@ -115,6 +118,24 @@ final class Workspace {
     }
 
     /** Pixel offsets of a packing routine (see Kernels.pixelOffsets). */
+    /** Im2colImages: a task's zero-padded images. */
+    float[] imagesInput(int floats) {
+        if (imagesInput.length < floats) imagesInput = new float[floats];
+        return imagesInput;
+    }
+
+    /** Im2colImages: a task's product, (cOut, images * pixels). */
+    float[] imagesOutput(int floats) {
+        if (imagesOutput.length < floats) imagesOutput = new float[floats];
+        return imagesOutput;
+    }
+
+    /** Im2colImages: each column's offset into the padded images. */
+    int[] imageOffsets(int n) {
+        if (imageOffsets.length < n) imageOffsets = new int[n];
+        return imageOffsets;
+    }
+
     int[] pixels(int n) {
         if (pixels.length < n) pixels = new int[n];
         return pixels;
