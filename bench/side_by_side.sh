@@ -2,6 +2,7 @@
 # Side by side: our JMH benchmarks, then the same cases through numpy/OpenBLAS and PyTorch (2 threads),
 # in the same sitting, printed as one table (case, ours, theirs, ratio). About 12 minutes.
 # Usage: bench/side_by_side.sh            (from anywhere; builds the bench jar if needed)
+#        bench/side_by_side.sh sgemm      (the SGEMM rows only, against numpy/OpenBLAS: about two minutes)
 #        JMH_ARGS="-i 5" bench/side_by_side.sh   (extra JMH options)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -11,6 +12,8 @@ source scripts/jdk.sh
 resnet4j_build_tools
 resnet4j_reference_python numpy torch
 
+ONLY="${1:-all}"
+[[ "$ONLY" == all || "$ONLY" == sgemm ]] || { echo "side_by_side: the one argument is 'sgemm' (the GEMM rows only), got '$ONLY'" >&2; exit 2; }
 JAR=bench/target/resnet4j-bench-0.1.0-SNAPSHOT.jar
 echo "building the benchmarks..." >&2
 mvn -q -B -pl bench -am package -DskipTests >&2
@@ -26,6 +29,12 @@ run_jmh() {
 }
 echo "running JMH (ours)..." >&2
 run_jmh "$OUT/gemm.json" 'GemmBench' -p shape=256,512,1024,2048
+if [ "$ONLY" = sgemm ]; then
+  echo "running numpy/OpenBLAS (2 threads)..." >&2
+  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=2 OMP_NUM_THREADS=2 \
+    "$PY" bench/side_by_side.py "$OUT/gemm.json" numpy
+  exit 0
+fi
 # forward and forwardBackward (the side-by-side has no per-gradient rows)
 run_jmh "$OUT/conv.json" 'ConvBench.forward'
 run_jmh "$OUT/bn.json" 'BatchNormBench'
