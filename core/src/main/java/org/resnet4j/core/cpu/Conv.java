@@ -86,7 +86,7 @@ final class Conv {
                 int hp = g.h() + 2 * g.padH(), wp = g.w() + 2 * g.padW();
                 boolean padded = g.padH() > 0 || g.padW() > 0;
                 float[] xp = padded ? Workspace.get().pad(cpg * hp * wp) : x;
-                if (padded) padPlanes(x, xBase, cpg, g.h(), g.w(), g.padH(), g.padW(), xp);
+                if (padded) padPlanes(x, xBase, cpg, g.h(), g.w(), g.padH(), g.padW(), xp, 0);
                 int xpBase = padded ? 0 : xBase;
                 bp = (p0, kc, jj, nc, dst) -> kr.packBIm2colPadded(xp, xpBase, hp, wp, g, p0, kc, jj, nc, dst);
             } else {
@@ -103,7 +103,7 @@ final class Conv {
      * Each group's W_g (copg x kk), or W_g^T (kk x copg) when transposed, packed whole into the calling
      * thread's shared buffer, for all tasks of this call to read.
      */
-    private static PackedA[] packWeights(Kernels kr, float[] w, int groups, int copg, int kk, boolean transposed) {
+    static PackedA[] packWeights(Kernels kr, float[] w, int groups, int copg, int kk, boolean transposed) {
         int m = transposed ? kk : copg, k = transposed ? copg : kk;
         long per = PackedA.floats(kr, m, k);
         MemorySegment shared = Workspace.get().sharedA(per * groups);
@@ -115,11 +115,11 @@ final class Conv {
         return packed;
     }
 
-    /** xp (c, h+2ph, w+2pw) = x planes (c, h, w) starting at x[base], surrounded by zeros. */
-    private static void padPlanes(float[] x, int base, int c, int h, int w, int ph, int pw, float[] xp) {
+    /** xp[at ...] (c, h+2ph, w+2pw) = x planes (c, h, w) starting at x[base], surrounded by zeros. */
+    static void padPlanes(float[] x, int base, int c, int h, int w, int ph, int pw, float[] xp, int at) {
         int hp = h + 2 * ph, wp = w + 2 * pw;
         for (int ci = 0; ci < c; ci++) {
-            int plane = ci * hp * wp;
+            int plane = at + ci * hp * wp;
             // zeros only where nothing is copied: the top and bottom rows, and each row's left and right margins
             java.util.Arrays.fill(xp, plane, plane + ph * wp, 0f);
             java.util.Arrays.fill(xp, plane + (ph + h) * wp, plane + hp * wp, 0f);

@@ -66,15 +66,14 @@ final class Im2colImages {
         final int hp = h + 2 * g.padH(), wp = wd + 2 * g.padW(), plane = hp * wp, imageFloats = cIn * plane;
         final int kk = cIn * g.kH() * g.kW(), perTask = imagesPerTask(kr, g), tasks = (n + perTask - 1) / perTask;
         // W packed once for every task (as Conv.forwardIm2col does)
-        long packed = PackedA.floats(kr, cOut, kk);
-        PackedA pw = PackedA.of(kr, GemmDriver.matrixA(kr, w, 0, kk, false), cOut, kk, Workspace.get().sharedA(packed));
+        PackedA pw = Conv.packWeights(kr, w, 1, cOut, kk, false)[0];
         final OutputEpilogue finish = OutputEpilogue.withBias(after, bias);
         Parallel.forEach(tasks, task -> {
             int image0 = task * perTask, images = Math.min(perTask, n - image0), cols = images * p;
             Workspace ws = Workspace.get();
             float[] xp = ws.imagesInput(images * imageFloats);
             for (int i = 0; i < images; i++) {
-                padPlanes(x, (image0 + i) * cIn * h * wd, cIn, h, wd, g.padH(), g.padW(), xp, i * imageFloats);
+                Conv.padPlanes(x, (image0 + i) * cIn * h * wd, cIn, h, wd, g.padH(), g.padW(), xp, i * imageFloats);
             }
             // column j: image j / p, output pixel (oy, ox) = (j % p / ow, j % p % ow), its tap (0, 0) of channel 0
             int[] offsets = ws.imageOffsets(cols);
@@ -93,16 +92,5 @@ final class Im2colImages {
                 }
             }
         });
-    }
-
-    /** xp[at ...] (c, h+2ph, w+2pw) = the planes (c, h, w) from x[base], surrounded by zeros. */
-    private static void padPlanes(float[] x, int base, int c, int h, int w, int ph, int pw, float[] xp, int at) {
-        int hp = h + 2 * ph, wp = w + 2 * pw;
-        java.util.Arrays.fill(xp, at, at + c * hp * wp, 0f);
-        for (int ci = 0; ci < c; ci++) {
-            for (int iy = 0; iy < h; iy++) {
-                System.arraycopy(x, base + (ci * h + iy) * w, xp, at + (ci * hp + iy + ph) * wp + pw, w);
-            }
-        }
     }
 }

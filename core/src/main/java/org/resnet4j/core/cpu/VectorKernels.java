@@ -717,6 +717,11 @@ final class VectorKernels extends Kernels {
         return L;
     }
 
+    /** out[at, at + L) += v: a weight kernel's sums into the partial sums, after its loop. */
+    private static void addInto(float[] out, int at, FloatVector v) {
+        FloatVector.fromArray(S, out, at).add(v).intoArray(out, at);
+    }
+
     @Override
     void direct3x3WeightRow(MemorySegment dyp, long dyAt, long dyStride, MemorySegment xp, long xAt, long n,
                             float[] out, int outAt) {
@@ -748,18 +753,18 @@ final class VectorKernels extends Kernels {
             g31 = y3.fma(x1, g31);
             g32 = y3.fma(x2, g32);
         }
-        FloatVector.fromArray(S, out, outAt).add(g00).intoArray(out, outAt);
-        FloatVector.fromArray(S, out, outAt + L).add(g01).intoArray(out, outAt + L);
-        FloatVector.fromArray(S, out, outAt + 2 * L).add(g02).intoArray(out, outAt + 2 * L);
-        FloatVector.fromArray(S, out, outAt + 3 * L).add(g10).intoArray(out, outAt + 3 * L);
-        FloatVector.fromArray(S, out, outAt + 4 * L).add(g11).intoArray(out, outAt + 4 * L);
-        FloatVector.fromArray(S, out, outAt + 5 * L).add(g12).intoArray(out, outAt + 5 * L);
-        FloatVector.fromArray(S, out, outAt + 6 * L).add(g20).intoArray(out, outAt + 6 * L);
-        FloatVector.fromArray(S, out, outAt + 7 * L).add(g21).intoArray(out, outAt + 7 * L);
-        FloatVector.fromArray(S, out, outAt + 8 * L).add(g22).intoArray(out, outAt + 8 * L);
-        FloatVector.fromArray(S, out, outAt + 9 * L).add(g30).intoArray(out, outAt + 9 * L);
-        FloatVector.fromArray(S, out, outAt + 10 * L).add(g31).intoArray(out, outAt + 10 * L);
-        FloatVector.fromArray(S, out, outAt + 11 * L).add(g32).intoArray(out, outAt + 11 * L);
+        addInto(out, outAt, g00);
+        addInto(out, outAt + L, g01);
+        addInto(out, outAt + 2 * L, g02);
+        addInto(out, outAt + 3 * L, g10);
+        addInto(out, outAt + 4 * L, g11);
+        addInto(out, outAt + 5 * L, g12);
+        addInto(out, outAt + 6 * L, g20);
+        addInto(out, outAt + 7 * L, g21);
+        addInto(out, outAt + 8 * L, g22);
+        addInto(out, outAt + 9 * L, g30);
+        addInto(out, outAt + 10 * L, g31);
+        addInto(out, outAt + 11 * L, g32);
     }
 
     /**
@@ -820,30 +825,30 @@ final class VectorKernels extends Kernels {
             h131 = y3.fma(x1, h131);
             h132 = y3.fma(x2, h132);
         }
-        FloatVector.fromArray(S, out, outAt).add(h000).intoArray(out, outAt);
-        FloatVector.fromArray(S, out, outAt + L).add(h001).intoArray(out, outAt + L);
-        FloatVector.fromArray(S, out, outAt + 2 * L).add(h002).intoArray(out, outAt + 2 * L);
-        FloatVector.fromArray(S, out, outAt + 3 * L).add(h010).intoArray(out, outAt + 3 * L);
-        FloatVector.fromArray(S, out, outAt + 4 * L).add(h011).intoArray(out, outAt + 4 * L);
-        FloatVector.fromArray(S, out, outAt + 5 * L).add(h012).intoArray(out, outAt + 5 * L);
-        FloatVector.fromArray(S, out, outAt + 6 * L).add(h020).intoArray(out, outAt + 6 * L);
-        FloatVector.fromArray(S, out, outAt + 7 * L).add(h021).intoArray(out, outAt + 7 * L);
-        FloatVector.fromArray(S, out, outAt + 8 * L).add(h022).intoArray(out, outAt + 8 * L);
-        FloatVector.fromArray(S, out, outAt + 9 * L).add(h030).intoArray(out, outAt + 9 * L);
-        FloatVector.fromArray(S, out, outAt + 10 * L).add(h031).intoArray(out, outAt + 10 * L);
-        FloatVector.fromArray(S, out, outAt + 11 * L).add(h032).intoArray(out, outAt + 11 * L);
-        FloatVector.fromArray(S, out, outAt + 12 * L).add(h100).intoArray(out, outAt + 12 * L);
-        FloatVector.fromArray(S, out, outAt + 13 * L).add(h101).intoArray(out, outAt + 13 * L);
-        FloatVector.fromArray(S, out, outAt + 14 * L).add(h102).intoArray(out, outAt + 14 * L);
-        FloatVector.fromArray(S, out, outAt + 15 * L).add(h110).intoArray(out, outAt + 15 * L);
-        FloatVector.fromArray(S, out, outAt + 16 * L).add(h111).intoArray(out, outAt + 16 * L);
-        FloatVector.fromArray(S, out, outAt + 17 * L).add(h112).intoArray(out, outAt + 17 * L);
-        FloatVector.fromArray(S, out, outAt + 18 * L).add(h120).intoArray(out, outAt + 18 * L);
-        FloatVector.fromArray(S, out, outAt + 19 * L).add(h121).intoArray(out, outAt + 19 * L);
-        FloatVector.fromArray(S, out, outAt + 20 * L).add(h122).intoArray(out, outAt + 20 * L);
-        FloatVector.fromArray(S, out, outAt + 21 * L).add(h130).intoArray(out, outAt + 21 * L);
-        FloatVector.fromArray(S, out, outAt + 22 * L).add(h131).intoArray(out, outAt + 22 * L);
-        FloatVector.fromArray(S, out, outAt + 23 * L).add(h132).intoArray(out, outAt + 23 * L);
+        addInto(out, outAt, h000);
+        addInto(out, outAt + L, h001);
+        addInto(out, outAt + 2 * L, h002);
+        addInto(out, outAt + 3 * L, h010);
+        addInto(out, outAt + 4 * L, h011);
+        addInto(out, outAt + 5 * L, h012);
+        addInto(out, outAt + 6 * L, h020);
+        addInto(out, outAt + 7 * L, h021);
+        addInto(out, outAt + 8 * L, h022);
+        addInto(out, outAt + 9 * L, h030);
+        addInto(out, outAt + 10 * L, h031);
+        addInto(out, outAt + 11 * L, h032);
+        addInto(out, outAt + 12 * L, h100);
+        addInto(out, outAt + 13 * L, h101);
+        addInto(out, outAt + 14 * L, h102);
+        addInto(out, outAt + 15 * L, h110);
+        addInto(out, outAt + 16 * L, h111);
+        addInto(out, outAt + 17 * L, h112);
+        addInto(out, outAt + 18 * L, h120);
+        addInto(out, outAt + 19 * L, h121);
+        addInto(out, outAt + 20 * L, h122);
+        addInto(out, outAt + 21 * L, h130);
+        addInto(out, outAt + 22 * L, h131);
+        addInto(out, outAt + 23 * L, h132);
     }
 
     // ------------------------------------------------------------------ GEMM
