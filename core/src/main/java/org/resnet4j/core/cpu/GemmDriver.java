@@ -142,6 +142,10 @@ final class GemmDriver {
             mChunks = Math.min(mPanels, (want + nChunks - 1) / nChunks);
         }
         final int nc = nChunks, mch = mChunks;
+        if (nc == 1 && SHARED_B && (m + mch - 1) / mch > MC) {
+            rowStrips(kr, m, n, k, alpha, ap, bp, beta, c, offC, ldc, mch);
+            return;
+        }
         Parallel.forEach(nc * mch, t -> {
             int ti = t / nc, tj = t % nc;
             int i0 = Math.min(m, (int) ((long) mPanels * ti / mch) * mr);
@@ -150,6 +154,49 @@ final class GemmDriver {
             int j1 = Math.min(n, (int) ((long) nPanels * (tj + 1) / nc) * nr);
             if (i1 > i0 && j1 > j0) block(kr, i0, i1, j0, j1, k, alpha, ap, bp, beta, c, offC, ldc);
         });
+    }
+
+    /** -Dresnet4j.gemm.sharedb=false: row strips pack B each for themselves, as before {@link #rowStrips}. */
+    static final boolean SHARED_B = !"false".equals(System.getProperty("resnet4j.gemm.sharedb"));
+
+    /**
+     * C split into {@code strips} row strips of more than MC rows each, all of B's columns: each B block is packed
+     * once, by all threads (whole micro-panels each), into one buffer that every strip then reads, where each strip
+     * would otherwise pack the whole block itself (a 1024^3 product on two threads packed B four times). The strips
+     * then run {@link #block}'s BLIS order on the shared block: the same A blocks, K blocks and macro-kernel calls,
+     * so C has the same bits as there, for any thread count.
+     */
+    static void rowStrips(Kernels kr, int m, int n, int k, float alpha, APacker ap, BPacker bp,
+                          float beta, float[] c, int offC, int ldc, int strips) {
+        int mr = kr.mr(), nr = kr.nr(), kcMax = kBlock(k), mPanels = (m + mr - 1) / mr;
+        int ncMax = Math.min(NC, n), packers = Math.min((ncMax + nr - 1) / nr, 2 * Parallel.threads());
+        MemorySegment shared = Workspace.get().sharedB((long) roundUp(ncMax, nr) * kcMax);
+        PackedA packedA = ap instanceof PackedA pa ? pa : null;
+        for (int jc = 0; jc < n; jc += NC) {
+            final int j0 = jc, ncb = Math.min(NC, n - jc), panels = (ncb + nr - 1) / nr;
+            for (int pc = 0; pc < k; pc += kcMax) {
+                final int p0 = pc, kcb = Math.min(kcMax, k - pc);
+                // each packer a run of whole micro-panels, at the offset block() would have packed them to
+                int parts = Math.min(panels, packers);
+                Parallel.forEach(parts, t -> {
+                    int q0 = panels * t / parts, q1 = panels * (t + 1) / parts;
+                    int cols = Math.min(ncb, q1 * nr) - q0 * nr;
+                    bp.pack(p0, kcb, j0 + q0 * nr, cols, shared.asSlice((long) q0 * nr * kcb * 4, (long) (q1 - q0) * nr * kcb * 4));
+                });
+                Parallel.forEach(strips, t -> {
+                    int i0 = Math.min(m, (int) ((long) mPanels * t / strips) * mr);
+                    int i1 = Math.min(m, (int) ((long) mPanels * (t + 1) / strips) * mr);
+                    MemorySegment aBuf = packedA != null ? null : Workspace.get().packA((long) roundUp(MC, mr) * kcMax + nr);
+                    for (int ic = i0; ic < i1; ic += MC) {
+                        int mcb = Math.min(MC, i1 - ic);
+                        MemorySegment a = aBuf;
+                        if (packedA != null) a = packedA.block(ic, mcb, p0, kcb);
+                        else ap.pack(ic, mcb, p0, kcb, aBuf);
+                        kr.macro(mcb, ncb, kcb, a, shared, c, offC + ic * ldc + j0, ldc, alpha, beta, p0 == 0);
+                    }
+                });
+            }
+        }
     }
 
     /** At most this many parts of K in {@link #runSplitK}, each at least {@link #SPLIT_K_MIN} deep. */

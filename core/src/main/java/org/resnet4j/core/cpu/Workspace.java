@@ -14,6 +14,7 @@ final class Workspace {
     private MemorySegment a = MemorySegment.NULL;
     private MemorySegment b = MemorySegment.NULL;
     private MemorySegment shared = MemorySegment.NULL;
+    private MemorySegment sharedB = MemorySegment.NULL;
     private MemorySegment directInput = MemorySegment.NULL;
     private MemorySegment directGradient = MemorySegment.NULL;
     private float[] directOutput = new float[0];
@@ -56,6 +57,15 @@ final class Workspace {
     MemorySegment sharedA(long floats) {
         if (shared.byteSize() < floats * 4) shared = Arena.ofAuto().allocate(floats * 4, 64);
         return shared;
+    }
+
+    /**
+     * A packed B block that every task of one product reads (GemmDriver's row strips): owned by the calling thread,
+     * which packs into it again only after the tasks that read it are done.
+     */
+    MemorySegment sharedB(long floats) {
+        if (sharedB.byteSize() < floats * 4) sharedB = Arena.ofAuto().allocate(floats * 4, 64);
+        return sharedB;
     }
 
     /** DirectConv's zero-padded input planes (native: the kernel's loads then carry no array bounds checks). */

@@ -103,6 +103,37 @@ class GemmTest {
     }
 
     /**
+     * Row strips over one shared packed B (GemmDriver.rowStrips: each B block packed once, by all threads, for every
+     * strip) give C the bits of the serial product, for any number of strips and threads, with A packed block by block
+     * or once for all (PackedA), through the register-stored tiles (alpha 1, beta 0) and the scratch ones.
+     */
+    @Test
+    void rowStripsOverASharedBHaveTheSerialProductsBits() {
+        Kernels kr = Simd.KERNELS;
+        int m = 3 * GemmDriver.MC + 41, n = 3 * kr.nr() + 7, k = GemmDriver.KC + 300;
+        float[] a = Ref.random(11, m * k), b = Ref.random(12, n * k), c0 = Ref.random(13, m * n);
+        GemmDriver.APacker byBlock = GemmDriver.matrixA(kr, a, 0, k, false);
+        GemmDriver.BPacker bT = GemmDriver.matrixB(kr, b, 0, k, true);
+        GemmDriver.PackedA once = GemmDriver.PackedA.of(kr, byBlock, m, k,
+                java.lang.foreign.Arena.ofAuto().allocate(GemmDriver.PackedA.floats(kr, m, k) * 4, 64));
+        for (float[] rule : new float[][] {{1f, 0f}, {0.5f, 1.25f}}) {
+            float[] serial = c0.clone();
+            GemmDriver.block(kr, 0, m, 0, n, k, rule[0], byBlock, bT, rule[1], serial, 0, n);
+            for (int threads = 1; threads <= 3; threads++) {
+                Parallel.setThreads(threads);
+                for (int strips = 2; strips <= 4; strips++) {
+                    for (GemmDriver.APacker ap : new GemmDriver.APacker[] {byBlock, once}) {
+                        float[] c = c0.clone();
+                        GemmDriver.rowStrips(kr, m, n, k, rule[0], ap, bT, rule[1], c, 0, n, strips);
+                        assertThat(c).as("alpha %s beta %s, %d threads, %d strips, %s", rule[0], rule[1], threads,
+                                strips, ap == once ? "PackedA" : "A by block").isEqualTo(serial);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
      * A column of C has the same bits whichever tile computed it: with 32 vector registers two full B panels run as
      * one wider tile (VectorKernels.tilePair), and each column must still equal its product computed alone.
      */
