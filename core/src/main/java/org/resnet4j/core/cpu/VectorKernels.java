@@ -698,8 +698,12 @@ final class VectorKernels extends Kernels {
     }
 
     /**
-     * By vectors, the tail element by element (a masked load and store of the tail measured four times slower for the
-     * whole convolution: the masked forms did not compile to vector code here).
+     * By whole vectors, the tail by one more vector that ends at the row's end and so rewrites a few floats with the
+     * values they already hold; rows narrower than a vector element by element. (Masked loads and stores of the tail
+     * measured four times slower for the whole convolution: they did not compile to vector code. The tail element by
+     * element was 29% of the 16-channel 28x28 weight gradient's JFR samples: 12 of each row's 28 floats with 16 lanes.
+     * Narrow rows by 256- and 128-bit species as well measured fast alone but made whole models 2-4 times slower in
+     * bench/two_builds.sh, so they stay element by element.)
      */
     @Override
     void padRow(float[] x, int src, int w, int pw, MemorySegment dst, long at) {
@@ -709,7 +713,8 @@ final class VectorKernels extends Kernels {
         }
         int i = 0;
         for (; i + L <= w; i += L) FloatVector.fromArray(S, x, src + i).intoMemorySegment(dst, 4 * (at + i), NO);
-        for (; i < w; i++) dst.set(F, 4 * (at + i), x[src + i]);
+        if (i < w && w >= L) FloatVector.fromArray(S, x, src + w - L).intoMemorySegment(dst, 4 * (at + w - L), NO);
+        else for (; i < w; i++) dst.set(F, 4 * (at + i), x[src + i]);
     }
 
     @Override

@@ -39,6 +39,7 @@ class DirectConvTest {
                 new ConvGeometry(2, 2, 3, 1, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1),
                 new ConvGeometry(3, 16, 13, 7, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1),   // odd widths: blocks across row ends
                 new ConvGeometry(2, 16, 32, 32, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1),  // ResNet-20's layer1
+                new ConvGeometry(2, 16, 4, 28, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1),   // rows of 28: a vector and a tail
                 new ConvGeometry(1, 3, 32, 32, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1),   // and its stem
                 // more images than the weight gradient's parts, several images per chunk, unequal parts
                 new ConvGeometry(21, 16, 6, 6, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1),
@@ -91,6 +92,29 @@ class DirectConvTest {
             float[] dw = dw0.clone();
             DirectConv.backwardWeight(kr, dy, x, g, dw);
             Ref.assertClose(dw, expected, 1e-5, "direct weight gradient (" + kr.describe() + ") " + g);
+        }
+    }
+
+    /**
+     * A padded row is the scalar twin's, every width from under a vector to three vectors and a tail (the tail is one
+     * more vector ending at the row's end), with margins of 0 to 2; nothing outside the row and its margins changes.
+     */
+    @Test
+    void aPaddedRowIsTheScalarTwinsForEveryWidth() {
+        Kernels scalar = new Kernels();
+        int lanes = KR.directLanes();
+        float[] x = Ref.random(72, 8 * lanes);
+        for (int w = 1; w <= 3 * lanes + 3; w++) {
+            for (int pw = 0; pw <= 2; pw++) {
+                float[] fast = filledWithNaN(8 * lanes), twin = filledWithNaN(8 * lanes);
+                KR.padRow(x, 5, w, pw, java.lang.foreign.MemorySegment.ofArray(fast), 3);
+                scalar.padRow(x, 5, w, pw, java.lang.foreign.MemorySegment.ofArray(twin), 3);
+                for (int i = 0; i < twin.length; i++) {
+                    assertThat(Float.floatToRawIntBits(fast[i])).as("w %d pw %d element %d", w, pw, i)
+                            .isEqualTo(Float.floatToRawIntBits(twin[i]));
+                }
+                assertThat(twin[3 + w - 1]).as("w %d: the row's last float copied", w).isEqualTo(x[5 + w - 1]);
+            }
         }
     }
 
