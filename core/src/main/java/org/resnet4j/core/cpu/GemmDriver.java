@@ -187,13 +187,7 @@ final class GemmDriver {
                     int i0 = Math.min(m, (int) ((long) mPanels * t / strips) * mr);
                     int i1 = Math.min(m, (int) ((long) mPanels * (t + 1) / strips) * mr);
                     MemorySegment aBuf = packedA != null ? null : Workspace.get().packA((long) roundUp(MC, mr) * kcMax + nr);
-                    for (int ic = i0; ic < i1; ic += MC) {
-                        int mcb = Math.min(MC, i1 - ic);
-                        MemorySegment a = aBuf;
-                        if (packedA != null) a = packedA.block(ic, mcb, p0, kcb);
-                        else ap.pack(ic, mcb, p0, kcb, aBuf);
-                        kr.macro(mcb, ncb, kcb, a, shared, c, offC + ic * ldc + j0, ldc, alpha, beta, p0 == 0);
-                    }
+                    aBlocksTimesB(kr, i0, i1, j0, ncb, p0, kcb, k, packedA, ap, aBuf, shared, alpha, beta, c, offC, ldc, null);
                 });
             }
         }
@@ -313,15 +307,26 @@ final class GemmDriver {
             for (int pc = 0; pc < k; pc += kcMax) {
                 int kcb = Math.min(kcMax, k - pc);
                 bp.pack(pc, kcb, jc, ncb, bBuf);
-                for (int ic = i0; ic < i1; ic += MC) {
-                    int mcb = Math.min(MC, i1 - ic);
-                    MemorySegment a = aBuf;
-                    if (packedA != null) a = packedA.block(ic, mcb, pc, kcb);
-                    else ap.pack(ic, mcb, pc, kcb, aBuf);
-                    kr.macro(mcb, ncb, kcb, a, bBuf, c, offC + ic * ldc + jc, ldc, alpha, beta, pc == 0);
-                    if (done != null && pc + kcb == k) done.finish(ic, ic + mcb, jc, jc + ncb);
-                }
+                aBlocksTimesB(kr, i0, i1, jc, ncb, pc, kcb, k, packedA, ap, aBuf, bBuf, alpha, beta, c, offC, ldc, done);
             }
+        }
+    }
+
+    /**
+     * Rows [i0, i1) of C at columns [jc, jc + ncb) times one packed B block of depth [pc, pc + kcb): MC rows of A at a
+     * time, packed into aBuf (or taken from packedA), then {@code done} (nullable) on each tile the last K block
+     * finished.
+     */
+    private static void aBlocksTimesB(Kernels kr, int i0, int i1, int jc, int ncb, int pc, int kcb, int k,
+                                      PackedA packedA, APacker ap, MemorySegment aBuf, MemorySegment b,
+                                      float alpha, float beta, float[] c, int offC, int ldc, TileDone done) {
+        for (int ic = i0; ic < i1; ic += MC) {
+            int mcb = Math.min(MC, i1 - ic);
+            MemorySegment a = aBuf;
+            if (packedA != null) a = packedA.block(ic, mcb, pc, kcb);
+            else ap.pack(ic, mcb, pc, kcb, aBuf);
+            kr.macro(mcb, ncb, kcb, a, b, c, offC + ic * ldc + jc, ldc, alpha, beta, pc == 0);
+            if (done != null && pc + kcb == k) done.finish(ic, ic + mcb, jc, jc + ncb);
         }
     }
 
