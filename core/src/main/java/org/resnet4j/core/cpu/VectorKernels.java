@@ -737,8 +737,8 @@ final class VectorKernels extends Kernels {
         FloatVector g30 = z, g31 = z, g32 = z;
         final long ds = 4 * dyStride;
         final long x0At = 4 * xAt, d0At = 4 * dyAt;
-        // offsets linear in an int counter, so that C2 drops the segment checks of both operands (two long induction
-        // variables kept the checks of one)
+        // offsets linear in an int counter, as in the GEMM tiles (see tile), so that C2 can drop the segment checks of
+        // both operands
         for (int i = 0, steps = (int) ((n + L - 1) / L); i < steps; i++) {
             long x = x0At + i * (4L * L), d = d0At + i * (4L * L);
             FloatVector x0 = FloatVector.fromMemorySegment(S, xp, x, NO);
@@ -797,8 +797,8 @@ final class VectorKernels extends Kernels {
         FloatVector h130 = z, h131 = z, h132 = z;
         final long ds = 4 * dyStride, rb = 4 * wp;
         final long x0At = 4 * xAt, d0At = 4 * dyAt;
-        // offsets linear in an int counter, so that C2 drops the segment checks of both operands (two long induction
-        // variables kept the checks of one)
+        // offsets linear in an int counter, as in the GEMM tiles (see tile), so that C2 can drop the segment checks of
+        // both operands
         for (int i = 0, steps = (int) ((n + L - 1) / L); i < steps; i++) {
             long x = x0At + i * (4L * L), d = d0At + i * (4L * L);
             FloatVector x0 = FloatVector.fromMemorySegment(S, xp, x, NO);
@@ -1025,8 +1025,8 @@ final class VectorKernels extends Kernels {
         FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
         FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
         FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
-        // offsets linear in an int counter: C2 then drops the per-access segment checks of both panels (a long
-        // induction variable over A's offsets dropped only A's, and the kernel ran 10% slower)
+        // offsets linear in an int counter: C2 then drops the per-access segment checks of both panels (with long
+        // induction variables it kept B's; a standalone copy of tilePair in L1 ran at 143 against 160 GFLOP/s)
         for (int p = 0; p < kc; p++) {
             long aq = ao + p * (4L * MR), bq = bo + p * (4L * NR);
             FloatVector b0 = FloatVector.fromMemorySegment(S, b, bq, NO);

@@ -39,14 +39,17 @@ final class Workspace {
         return LOCAL.get();
     }
 
+    /** {@code current} if it holds {@code floats} floats, else a new native buffer of that size (64-byte aligned). */
+    private static MemorySegment atLeast(MemorySegment current, long floats) {
+        return current.byteSize() >= floats * 4 ? current : Arena.ofAuto().allocate(floats * 4, 64);
+    }
+
     MemorySegment packA(long floats) {
-        if (a.byteSize() < floats * 4) a = Arena.ofAuto().allocate(floats * 4, 64);
-        return a;
+        return a = atLeast(a, floats);
     }
 
     MemorySegment packB(long floats) {
-        if (b.byteSize() < floats * 4) b = Arena.ofAuto().allocate(floats * 4, 64);
-        return b;
+        return b = atLeast(b, floats);
     }
 
     /**
@@ -55,8 +58,7 @@ final class Workspace {
      * tasks are done.
      */
     MemorySegment sharedA(long floats) {
-        if (shared.byteSize() < floats * 4) shared = Arena.ofAuto().allocate(floats * 4, 64);
-        return shared;
+        return shared = atLeast(shared, floats);
     }
 
     /**
@@ -64,20 +66,17 @@ final class Workspace {
      * which packs into it again only after the tasks that read it are done.
      */
     MemorySegment sharedB(long floats) {
-        if (sharedB.byteSize() < floats * 4) sharedB = Arena.ofAuto().allocate(floats * 4, 64);
-        return sharedB;
+        return sharedB = atLeast(sharedB, floats);
     }
 
     /** DirectConv's zero-padded input planes (native: the kernel's loads then carry no array bounds checks). */
     MemorySegment directInput(long floats) {
-        if (directInput.byteSize() < floats * 4) directInput = Arena.ofAuto().allocate(floats * 4, 64);
-        return directInput;
+        return directInput = atLeast(directInput, floats);
     }
 
     /** DirectConv's output gradient laid out on the padded input's positions (zeros elsewhere), for the weight gradient. */
     MemorySegment directGradient(long floats) {
-        if (directGradient.byteSize() < floats * 4) directGradient = Arena.ofAuto().allocate(floats * 4, 64);
-        return directGradient;
+        return directGradient = atLeast(directGradient, floats);
     }
 
     /** DirectConv's output rows at the padded width, before the spare columns are dropped. */
