@@ -302,12 +302,7 @@ public final class CpuBackend implements Backend {
         float[] xs = data(x), a = data(acc);
         int n = x.dim(0), c = x.dim(1), hw = spatial(x);
         Parallel.forEach(c, ch -> {
-            double s = 0;
-            for (int i = 0; i < n; i++) {
-                int base = (i * c + ch) * hw;
-                s += K.sum(xs, base, base + hw);
-            }
-            a[ch] += (float) s;
+            a[ch] += (float) K.sumPlanes(xs, ch * hw, c * hw, n, hw);
         });
     }
 
@@ -394,19 +389,10 @@ public final class CpuBackend implements Backend {
         int n = x.dim(0), c = x.dim(1), hw = spatial(x);
         double m = (double) n * hw;
         Parallel.forEach(c, ch -> {
-            double s = 0;
-            for (int i = 0; i < n; i++) {
-                int base = (i * c + ch) * hw;
-                s += K.sum(xs, base, base + hw);
-            }
-            double mu = s / m;
+            double mu = K.sumPlanes(xs, ch * hw, c * hw, n, hw) / m;
             // two passes (centered second moment) so a large mean does not cancel the variance away
             float muF = (float) mu;
-            double ss = 0;
-            for (int i = 0; i < n; i++) {
-                int base = (i * c + ch) * hw;
-                ss += K.sumSqDiff(xs, muF, base, base + hw);
-            }
+            double ss = K.sumSqDiffPlanes(xs, muF, ch * hw, c * hw, n, hw);
             // correct for muF != mu exactly: sum (x - mu)^2 = sum (x - muF)^2 - m (mu - muF)^2
             double dmu = mu - muF;
             double v = Math.max(0.0, ss / m - dmu * dmu);
@@ -466,12 +452,9 @@ public final class CpuBackend implements Backend {
         Parallel.forEach(c, ch -> {
             float muF = mean[ch];
             double mu = muF, is = inv[ch];
-            double sumDy = 0, sumDyXc = 0;
-            for (int i = 0; i < n; i++) {
-                int base = (i * c + ch) * hw;
-                sumDy += K.sum(g, base, base + hw);
-                sumDyXc += K.sumProdCentered(g, xs, muF, base, base + hw);
-            }
+            double[] sums = new double[2];
+            K.sumAndSumProdCenteredPlanes(g, xs, muF, ch * hw, c * hw, n, hw, sums);
+            double sumDy = sums[0], sumDyXc = sums[1];
             double sumDyXhat = sumDyXc * is;
             if (db != null) db[ch] += (float) sumDy;
             if (dg != null) dg[ch] += (float) sumDyXhat;
@@ -497,11 +480,11 @@ public final class CpuBackend implements Backend {
         Parallel.forEach(c, ch -> {
             double is = 1.0 / Math.sqrt(var[ch] + eps);
             float k = (float) (is * (ga == null ? 1.0 : ga[ch]));
-            double sumDy = 0, sumDyXc = 0;
+            double[] sums = new double[2];
+            K.sumAndSumProdCenteredPlanes(g, xs, mean[ch], ch * hw, c * hw, n, hw, sums);
+            double sumDy = sums[0], sumDyXc = sums[1];
             for (int i = 0; i < n; i++) {
                 int base = (i * c + ch) * hw;
-                sumDy += K.sum(g, base, base + hw);
-                sumDyXc += K.sumProdCentered(g, xs, mean[ch], base, base + hw);
                 K.scale(g, k, d, base, base + hw);
             }
             if (db != null) db[ch] += (float) sumDy;

@@ -777,6 +777,34 @@ class Kernels {
         return s;
     }
 
+    // ------------------------------------------------------------------ per-channel sums of NCHW: n planes of hw, stride apart
+
+    /** Σ x over the planes [first + p stride, + hw), p = 0..n-1: one channel's sum over the batch. */
+    double sumPlanes(float[] x, int first, int stride, int n, int hw) {
+        double s = 0;
+        for (int p = 0; p < n; p++) s += sum(x, first + p * stride, first + p * stride + hw);
+        return s;
+    }
+
+    /** Σ (x - mu)^2 over the same planes. */
+    double sumSqDiffPlanes(float[] x, float mu, int first, int stride, int n, int hw) {
+        double s = 0;
+        for (int p = 0; p < n; p++) s += sumSqDiff(x, mu, first + p * stride, first + p * stride + hw);
+        return s;
+    }
+
+    /** out[0] = Σ dy and out[1] = Σ dy (x - mu) over the same planes. */
+    void sumAndSumProdCenteredPlanes(float[] dy, float[] x, float mu, int first, int stride, int n, int hw, double[] out) {
+        double s = 0, q = 0;
+        for (int p = 0; p < n; p++) {
+            int base = first + p * stride;
+            s += sum(dy, base, base + hw);
+            q += sumProdCentered(dy, x, mu, base, base + hw);
+        }
+        out[0] = s;
+        out[1] = q;
+    }
+
     /** Max of |x|, NaN if any element is NaN. */
     double maxAbs(float[] x, int from, int to) {
         float m = 0f;

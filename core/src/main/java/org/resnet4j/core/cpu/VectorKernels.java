@@ -1509,6 +1509,23 @@ final class VectorKernels extends Kernels {
         return s + super.sumProdCentered(dy, x, mu, i, to);
     }
 
+    @Override
+    double sumPlanes(float[] x, int first, int stride, int n, int hw) {
+        return VectorPlaneSums.applies() ? VectorPlaneSums.sum(x, first, stride, n, hw) : super.sumPlanes(x, first, stride, n, hw);
+    }
+
+    @Override
+    double sumSqDiffPlanes(float[] x, float mu, int first, int stride, int n, int hw) {
+        return VectorPlaneSums.applies() ? VectorPlaneSums.sumSqDiff(x, mu, first, stride, n, hw)
+                : super.sumSqDiffPlanes(x, mu, first, stride, n, hw);
+    }
+
+    @Override
+    void sumAndSumProdCenteredPlanes(float[] dy, float[] x, float mu, int first, int stride, int n, int hw, double[] out) {
+        if (VectorPlaneSums.applies()) VectorPlaneSums.sumAndSumProdCentered(dy, x, mu, first, stride, n, hw, out);
+        else super.sumAndSumProdCenteredPlanes(dy, x, mu, first, stride, n, hw, out);
+    }
+
     // ------------------------------------------------------------------ optimizers
 
     @Override
