@@ -83,8 +83,11 @@ public final class LayerCases {
         c.add(new ConvCase("conv_nonsquare_input", 3, 3, 5, 11, 5, 3, 3, 1, 2, 1, 0, 1, 1, 1, true));
         // large enough that the CPU backend's default runs all three passes by Winograd F(2x2, 3x3)
         c.add(conv("conv_winograd_64ch_28", 1, 64, 28, 28, 64, 3, 1, 1, 1, 1, true));
-        // ResNet-20's layer1 shape, which the CPU backend's default runs in all three passes by DirectConv
+        // ResNet-20's layer1 shape, which the CPU backend's default runs forward and input gradient by DirectConv and
+        // the weight gradient on channels-last copies without packing (ChannelsLastWeightGradient)
         c.add(conv("conv_direct_16ch_16", 2, 16, 16, 16, 16, 3, 1, 1, 1, 1, true));
+        // ResNet-20's downsampling 3x3 (16 -> 32, stride 2), whose weight gradient takes the same channels-last path
+        c.add(conv("conv_clweight_s2_16to32", 2, 16, 16, 16, 32, 3, 2, 1, 1, 1, true));
         // ResNet-20's layer3 on Fashion-MNIST (7x7 outputs), which the CPU backend's default runs forward and input
         // gradient by several images to a product (Im2colImages)
         c.add(conv("conv_images_48ch_7", 4, 48, 7, 7, 48, 3, 1, 1, 1, 1, true));

@@ -21,14 +21,16 @@ import org.resnet4j.core.cpu.GemmDriver.PackedA;
  * <p>3x3 stride-1 convolutions with enough channels and pixels run by Winograd's F(2x2, 3x3) instead
  * ({@link Winograd}; -Dresnet4j.conv.winograd=auto|always|never), the forward and the stride-1 input gradient; those
  * with few channels (ResNet-20's) straight from a padded copy of the input ({@link DirectConv};
- * -Dresnet4j.conv.direct=auto|always|never), the forward, the stride-1 input gradient and, at 16 channels, the
- * weight gradient.
+ * -Dresnet4j.conv.direct=auto|always|never), the forward, the stride-1 input gradient and, with the channels-last path
+ * below off, the 16-channel weight gradient.
  *
  * <p>Small outputs, whose one-image product would leave a column panel part empty (ResNet-20's 7x7 and 14x14 layers),
  * multiply several images at once ({@link Im2colImages}; -Dresnet4j.conv.images=auto|always|never).
  *
  * <p>The weight gradient of a convolution with few output channels (ResNet-20's, ResNet-50's first stage) runs on
- * channels-last copies of x and dy instead ({@link #channelsLastWeight}).
+ * channels-last copies of x and dy instead: ResNet-20's as rank-one updates that read the copies in place
+ * ({@link ChannelsLastWeightGradient}; -Dresnet4j.conv.clweight=auto|always|never), the others as a product over
+ * packed copies ({@link #channelsLastWeight}).
  */
 final class Conv {
     /** Floats of the per-thread column buffer of backward-input (about 1 MiB). */
@@ -244,6 +246,10 @@ final class Conv {
     static void backwardWeight(Kernels kr, float[] dy, float[] x, ConvGeometry g, float[] dw) {
         if (Winograd.chosenForWeightGradient(g)) {
             Winograd.backwardWeight(kr, dy, x, g, dw);
+            return;
+        }
+        if (ChannelsLastWeightGradient.chosen(kr, g)) {
+            ChannelsLastWeightGradient.backwardWeight(kr, dy, x, g, dw);
             return;
         }
         if (DirectConv.chosenForWeightGradient(g)) {

@@ -483,6 +483,35 @@ class Kernels {
         MemorySegment.copy(x, src, dst, F, 4 * at, w);
     }
 
+    /** Rows of dW^T one {@link #channelsLastWeightRows} call sums: its accumulators are rows x one vector of dy. */
+    static final int CL_WEIGHT_ROWS = 12;
+
+    /**
+     * One image's share of the weight gradient on channels-last copies ({@link ChannelsLastWeightGradient}): for
+     * r < {@link #CL_WEIGHT_ROWS}
+     * <pre>
+     *   sums[sOff + r*sRowStep + l] += sum over oy < oh, ox < ow of  xT[xOff + oy*xRowStep + ox*xColStep + r]
+     *                                                               * dyT[dyOff + (oy*ow + ox)*dyPixelStep + l]
+     * </pre>
+     * for l < columns ({@link #directLanes()} in the vector kernels, any number here), each sum a fused multiply-add
+     * chain from zero in pixel order, added to sums once at the end (the vector kernel keeps the same order in each
+     * lane, so both give the same bits).
+     */
+    void channelsLastWeightRows(float[] xT, int xOff, int xRowStep, int xColStep, float[] dyT, int dyOff, int dyPixelStep,
+                                int oh, int ow, float[] sums, int sOff, int sRowStep, int columns) {
+        for (int r = 0; r < CL_WEIGHT_ROWS; r++) {
+            for (int l = 0; l < columns; l++) {
+                float acc = 0f;
+                for (int oy = 0; oy < oh; oy++) {
+                    for (int ox = 0; ox < ow; ox++) {
+                        acc = Math.fma(dyT[dyOff + (oy * ow + ox) * dyPixelStep + l], xT[xOff + oy * xRowStep + ox * xColStep + r], acc);
+                    }
+                }
+                sums[sOff + r * sRowStep + l] += acc;
+            }
+        }
+    }
+
     /** Lanes of {@link #direct3x3WeightRow}'s partial sums. */
     int directLanes() {
         return 1;

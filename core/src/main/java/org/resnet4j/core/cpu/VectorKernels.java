@@ -718,6 +718,13 @@ final class VectorKernels extends Kernels {
     }
 
     @Override
+    void channelsLastWeightRows(float[] xT, int xOff, int xRowStep, int xColStep, float[] dyT, int dyOff, int dyPixelStep,
+                                int oh, int ow, float[] sums, int sOff, int sRowStep, int columns) {
+        if (columns == L) VectorWeightRows.rows12(xT, xOff, xRowStep, xColStep, dyT, dyOff, dyPixelStep, oh, ow, sums, sOff, sRowStep);
+        else super.channelsLastWeightRows(xT, xOff, xRowStep, xColStep, dyT, dyOff, dyPixelStep, oh, ow, sums, sOff, sRowStep, columns);
+    }
+
+    @Override
     int directLanes() {
         return L;
     }

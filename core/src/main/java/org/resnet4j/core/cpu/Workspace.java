@@ -85,7 +85,7 @@ final class Workspace {
         return directOutput;
     }
 
-    /** DirectConv's per-part weight gradients, added in part order at the end. */
+    /** The per-part weight gradients of DirectConv and ChannelsLastWeightGradient, added in part order at the end. */
     float[] directPartials(int floats) {
         if (directPartials.length < floats) directPartials = new float[floats];
         return directPartials;
@@ -109,7 +109,10 @@ final class Workspace {
         return pad;
     }
 
-    /** The weight gradient's channels-last copies of x and dy (see Conv.backwardWeight). */
+    /**
+     * The weight gradient's channels-last copies of x and dy (see Conv.backwardWeight): the whole batch's, or in
+     * ChannelsLastWeightGradient one image's per thread.
+     */
     float[] xChannelsLast(int floats) {
         if (xChannelsLast.length < floats) xChannelsLast = new float[floats];
         return xChannelsLast;
