@@ -8,9 +8,10 @@ import org.resnet4j.ops.nn.CrossEntropyLoss;
 import org.resnet4j.ops.optim.SGD;
 
 /**
- * One build's side of bench/two_builds.sh: compiled against that build's classes and loaded with them in a
- * class loader of its own, so that two builds run in one JVM. Not part of the bench jar (see TwoBuilds).
- * A case is "MODEL,BATCH,SIDE,infer|train", e.g. "resnet50,8,224,infer".
+ * One build's side of bench/two_builds.sh: compiled against that build's classes and run in a JVM of its own,
+ * which TwoBuilds drives over stdin and stdout, one command a line: "setup CASE" answers "ok", "run REPS" the
+ * milliseconds per step, "checksum" the raw bits of the last loss or logit; a failure answers "error MESSAGE".
+ * Not part of the bench jar. A case is "MODEL,BATCH,SIDE,infer|train", e.g. "resnet50,8,224,infer".
  */
 public final class ModelProbe {
     private static Module net;
@@ -21,6 +22,30 @@ public final class ModelProbe {
     private static double last;
 
     private ModelProbe() {}
+
+    public static void main(String[] args) throws java.io.IOException {
+        var in = new java.io.BufferedReader(new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8));
+        for (String line; (line = in.readLine()) != null; ) {
+            String[] cmd = line.trim().split(" ", 2);
+            try {
+                switch (cmd[0]) {
+                    case "setup" -> {
+                        setup(cmd[1]);
+                        System.out.println("ok");
+                    }
+                    case "run" -> System.out.println(run(Integer.parseInt(cmd[1])));
+                    case "checksum" -> System.out.println(Long.toHexString(Double.doubleToRawLongBits(checksum())));
+                    case "quit" -> {
+                        return;
+                    }
+                    default -> System.out.println("error unknown command '" + line + "'");
+                }
+            } catch (RuntimeException e) {
+                System.out.println("error " + String.valueOf(e).replace('\n', ' '));
+            }
+            System.out.flush();
+        }
+    }
 
     public static void setup(String spec) {
         String[] p = spec.split(",");
