@@ -39,10 +39,10 @@ import picocli.CommandLine.Spec;
         description = {"Trains a ResNet on an image data set and writes metrics.csv, curves.png, last.safetensors, "
                 + "best.safetensors and checkpoint.safetensors to --out.",
                 "With no options: CIFAR ResNet-20 (option A) on Fashion-MNIST from " + "/usr/share/datasets/fashion-mnist"
-                + " for 6 epochs (SGD momentum 0.9, weight decay 5e-4, lr 0.1, warm-up over a quarter epoch + cosine, batch 128, "
+                + " for 10 epochs (SGD momentum 0.9, weight decay 5e-4, lr 0.1, warm-up over a quarter epoch + cosine, batch 128, "
                 + "random crop + flip, normalization from the training set)."},
         footer = {"", "Recipes (--recipe; explicit options override their values):",
-                "  default         ResNet-20 on Fashion-MNIST as above (~15 minutes, 2 cores)",
+                "  default         ResNet-20 on Fashion-MNIST as above (15-25 minutes on 2 cores)",
                 "  seed-cifar-sgd  seed 000's PyTorch CIFAR-10 script: the Layers [3,4]",
                 "                  bottleneck net (seed-cifar-resnet), SGD lr 0.01 without",
                 "                  momentum, batch 32, 2 epochs, no augmentation, pixels /255",
