@@ -103,7 +103,7 @@ final class DirectConv {
             }
             for (int co = 0; co < cOut; co++) {
                 int yPlane = (image * cOut + co) * oh * ow;
-                for (int oy = oy0; oy < oy1; oy++) System.arraycopy(out, co * span + (oy - oy0) * wp, y, yPlane + oy * ow, ow);
+                kr.unpadRows(out, co * span, wp, y, yPlane + oy0 * ow, ow, oy1 - oy0);
                 if (finish != null) finish.apply(kr, co, y, yPlane + oy0 * ow, yPlane + oy1 * ow);
             }
         });

@@ -512,6 +512,11 @@ class Kernels {
         }
     }
 
+    /** dst[d + r*w + i] = src[s + r*srcStride + i] for r < rows, i < w: a kernel's padded-width rows, the spare columns dropped. */
+    void unpadRows(float[] src, int s, int srcStride, float[] dst, int d, int w, int rows) {
+        for (int r = 0; r < rows; r++) System.arraycopy(src, s + r * srcStride, dst, d + r * w, w);
+    }
+
     /** Lanes of {@link #direct3x3WeightRow}'s partial sums. */
     int directLanes() {
         return 1;

@@ -717,6 +717,20 @@ final class VectorKernels extends Kernels {
         else for (; i < w; i++) dst.set(F, 4 * (at + i), x[src + i]);
     }
 
+    /** Rows of at least a vector by whole vectors, the tail as one more vector ending at the row's end (see padRow). */
+    @Override
+    void unpadRows(float[] src, int s, int srcStride, float[] dst, int d, int w, int rows) {
+        if (w < L) {
+            super.unpadRows(src, s, srcStride, dst, d, w, rows);
+            return;
+        }
+        for (int r = 0; r < rows; r++, s += srcStride, d += w) {
+            int i = 0;
+            for (; i + L <= w; i += L) FloatVector.fromArray(S, src, s + i).intoArray(dst, d + i);
+            if (i < w) FloatVector.fromArray(S, src, s + w - L).intoArray(dst, d + w - L);
+        }
+    }
+
     @Override
     void channelsLastWeightRows(float[] xT, int xOff, int xRowStep, int xColStep, float[] dyT, int dyOff, int dyPixelStep,
                                 int oh, int ow, float[] sums, int sOff, int sRowStep, int columns) {

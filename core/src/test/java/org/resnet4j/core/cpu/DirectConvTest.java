@@ -118,6 +118,25 @@ class DirectConvTest {
         }
     }
 
+    /** Rows copied out of the padded-width staging buffer: each row's w floats, and nothing of the rows around them. */
+    @Test
+    void unpaddedRowsAreTheRowsForEveryWidth() {
+        int lanes = KR.directLanes(), rows = 3;
+        for (int w = 1; w <= 3 * lanes + 3; w++) {
+            int stride = w + 2;
+            float[] src = Ref.random(73, 4 + rows * stride + lanes);
+            for (Kernels kr : new Kernels[] {KR, new Kernels()}) {
+                float[] dst = filledWithNaN(2 + rows * w + lanes);
+                kr.unpadRows(src, 4, stride, dst, 2, w, rows);
+                for (int i = 0; i < dst.length; i++) {
+                    int r = (i - 2) / w, col = (i - 2) % w;
+                    if (i < 2 || r >= rows) assertThat(dst[i]).as("%s w %d: element %d outside the rows", kr.describe(), w, i).isNaN();
+                    else assertThat(dst[i]).as("%s w %d row %d column %d", kr.describe(), w, r, col).isEqualTo(src[4 + r * stride + col]);
+                }
+            }
+        }
+    }
+
     /** The two-row weight kernel (24 accumulators with AVX-512) is the one-row kernel twice, to the bit. */
     @Test
     void twoKernelRowsAtOnceAreTwoSingleRows() {
