@@ -61,6 +61,14 @@ class ConvTest {
      * The backend's three passes of g (forward with bias, input gradient, weight gradient into zeros) against the float64
      * convolution, 1e-5 normwise, outputs pre-filled with NaN; for the path tests that switch a convolution path.
      */
+    /** {@link #assertBackendPassesMatchTheReference} with a path's -D mode set to always, then never, through setMode. */
+    static void assertBackendPassesUnderEitherMode(ConvGeometry g, long seed, String path, java.util.function.Consumer<String> setMode) {
+        for (String mode : new String[] {"always", "never"}) {
+            setMode.accept(mode);
+            assertBackendPassesMatchTheReference(g, seed, path + " " + mode);
+        }
+    }
+
     static void assertBackendPassesMatchTheReference(ConvGeometry g, long seed, String what) {
         float[] x = Ref.random(seed, g.n() * g.cIn() * g.h() * g.w());
         float[] w = Ref.random(seed + 1, g.cOut() * g.cInPerGroup() * g.kH() * g.kW());

@@ -105,10 +105,7 @@ class WinogradTest {
     @ParameterizedTest
     @MethodSource("org.resnet4j.core.cpu.ConvTest#geometries")
     void backendForwardAndInputGradientAreRightWithEitherPath(ConvGeometry g) {
-        for (String mode : new String[] {"always", "never"}) {
-            Winograd.setMode(mode);
-            ConvTest.assertBackendPassesMatchTheReference(g, 41, "winograd " + mode);
-        }
+        ConvTest.assertBackendPassesUnderEitherMode(g, 41, "winograd", Winograd::setMode);
     }
 
     /** The measured shapes of Winograd.pays and paysForWeightGradient (3x3, stride 1, padding 1, square). */
