@@ -77,7 +77,7 @@ final class ChannelsLastWeightGradient {
                         for (int j0 = 0; j0 < kw * c; j0 += ROWS) {
                             for (int o = 0; o < co; o += lanes) {
                                 kr.channelsLastWeightRows(xT, xAt + j0, g.strideH() * xRow, g.strideW() * c, dyT, dyAt + o, co,
-                                        rows, ow, partial, at + (ky * kw * c + j0) * co + o, co, lanes);
+                                        rows, ow, partial, at + (ky * kw * c + j0) * co + o, co);
                             }
                         }
                     }

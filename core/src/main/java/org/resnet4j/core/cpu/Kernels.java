@@ -493,14 +493,13 @@ class Kernels {
      *   sums[sOff + r*sRowStep + l] += sum over oy < oh, ox < ow of  xT[xOff + oy*xRowStep + ox*xColStep + r]
      *                                                               * dyT[dyOff + (oy*ow + ox)*dyPixelStep + l]
      * </pre>
-     * for l < columns ({@link #directLanes()} in the vector kernels, any number here), each sum a fused multiply-add
-     * chain from zero in pixel order, added to sums once at the end (the vector kernel keeps the same order in each
-     * lane, so both give the same bits).
+     * for l < {@link #directLanes()}, each sum a fused multiply-add chain from zero in pixel order, added to sums once
+     * at the end (the vector kernel keeps the same order in each lane, so both give the same bits).
      */
     void channelsLastWeightRows(float[] xT, int xOff, int xRowStep, int xColStep, float[] dyT, int dyOff, int dyPixelStep,
-                                int oh, int ow, float[] sums, int sOff, int sRowStep, int columns) {
+                                int oh, int ow, float[] sums, int sOff, int sRowStep) {
         for (int r = 0; r < CL_WEIGHT_ROWS; r++) {
-            for (int l = 0; l < columns; l++) {
+            for (int l = 0, lanes = directLanes(); l < lanes; l++) {
                 float acc = 0f;
                 for (int oy = 0; oy < oh; oy++) {
                     for (int ox = 0; ox < ow; ox++) {
@@ -774,7 +773,7 @@ class Kernels {
 
     // ------------------------------------------------------------------ reductions on [from, to), fixed order
 
-    /** Sum for statistics: float32 partial sums over short blocks, added in float64. */
+    /** Sum in float64 (the per-plane term of {@link #sumPlanes}). */
     double sum(float[] x, int from, int to) {
         double s = 0;
         for (int i = from; i < to; i++) s += x[i];

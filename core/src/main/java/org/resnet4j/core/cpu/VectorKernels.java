@@ -25,8 +25,6 @@ final class VectorKernels extends Kernels {
     private static final int MR = 6;
     private static final int NR = 2 * L;
     private static final ByteOrder NO = ByteOrder.nativeOrder();
-    /** Float lanes add at most this many elements before the partial sum moves to a double. */
-    private static final int BLOCK = 512;
 
     @Override
     int mr() {
@@ -733,9 +731,8 @@ final class VectorKernels extends Kernels {
 
     @Override
     void channelsLastWeightRows(float[] xT, int xOff, int xRowStep, int xColStep, float[] dyT, int dyOff, int dyPixelStep,
-                                int oh, int ow, float[] sums, int sOff, int sRowStep, int columns) {
-        if (columns == L) VectorWeightRows.rows12(xT, xOff, xRowStep, xColStep, dyT, dyOff, dyPixelStep, oh, ow, sums, sOff, sRowStep);
-        else super.channelsLastWeightRows(xT, xOff, xRowStep, xColStep, dyT, dyOff, dyPixelStep, oh, ow, sums, sOff, sRowStep, columns);
+                                int oh, int ow, float[] sums, int sOff, int sRowStep) {
+        VectorWeightRows.rows12(xT, xOff, xRowStep, xColStep, dyT, dyOff, dyPixelStep, oh, ow, sums, sOff, sRowStep);
     }
 
     @Override
@@ -1443,29 +1440,10 @@ final class VectorKernels extends Kernels {
     // and the JIT-compiled intrinsic and the interpreted fallback do differ: the same call could round
     // differently before and after compilation. Adding the lanes one by one in double keeps every
     // reduction reproducible from the first call on.
-    private static double inLaneOrder(FloatVector v) {
-        double s = 0;
-        for (float lane : v.toArray()) s += lane;
-        return s;
-    }
-
-    private static double inLaneOrder(DoubleVector v) {
+    static double inLaneOrder(DoubleVector v) {
         double s = 0;
         for (double lane : v.toArray()) s += lane;
         return s;
-    }
-
-    @Override
-    double sum(float[] x, int from, int to) {
-        double s = 0;
-        int i = from;
-        while (to - i >= L) {
-            int up = i + S.loopBound(Math.min(BLOCK, to - i));
-            FloatVector acc = FloatVector.zero(S);
-            for (; i < up; i += L) acc = acc.add(FloatVector.fromArray(S, x, i));
-            s += inLaneOrder(acc);
-        }
-        return s + super.sum(x, i, to);
     }
 
     private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
@@ -1496,38 +1474,6 @@ final class VectorKernels extends Kernels {
             acc1 = d1.fma(d1, acc1);
         }
         return inLaneOrder(acc0.add(acc1)) + super.sumSq(x, i, to);
-    }
-
-    @Override
-    double sumSqDiff(float[] x, float mu, int from, int to) {
-        double s = 0;
-        int i = from;
-        while (to - i >= L) {
-            int up = i + S.loopBound(Math.min(BLOCK, to - i));
-            FloatVector acc = FloatVector.zero(S);
-            for (; i < up; i += L) {
-                FloatVector d = FloatVector.fromArray(S, x, i).sub(mu);
-                acc = d.fma(d, acc);
-            }
-            s += inLaneOrder(acc);
-        }
-        return s + super.sumSqDiff(x, mu, i, to);
-    }
-
-    @Override
-    double sumProdCentered(float[] dy, float[] x, float mu, int from, int to) {
-        double s = 0;
-        int i = from;
-        while (to - i >= L) {
-            int up = i + S.loopBound(Math.min(BLOCK, to - i));
-            FloatVector acc = FloatVector.zero(S);
-            for (; i < up; i += L) {
-                FloatVector d = FloatVector.fromArray(S, x, i).sub(mu);
-                acc = d.fma(FloatVector.fromArray(S, dy, i), acc);
-            }
-            s += inLaneOrder(acc);
-        }
-        return s + super.sumProdCentered(dy, x, mu, i, to);
     }
 
     @Override

@@ -62,7 +62,7 @@ final class VectorPlaneSums {
             }
             for (int j = vec; j < hw; j++) tail += x[b + j];
         }
-        return inLaneOrder(t0.add(t1)) + tail;
+        return VectorKernels.inLaneOrder(t0.add(t1)) + tail;
     }
 
     /** Σ (x - mu)^2 over the n planes. */
@@ -106,7 +106,7 @@ final class VectorPlaneSums {
             }
             for (int j = vec; j < hw; j++) tail += sq(x[b + j] - mu);
         }
-        return inLaneOrder(t0.add(t1)) + tail;
+        return VectorKernels.inLaneOrder(t0.add(t1)) + tail;
     }
 
     /** out[0] = Σ dy and out[1] = Σ dy (x - mu) over the n planes, reading each plane of dy and x once. */
@@ -164,8 +164,8 @@ final class VectorPlaneSums {
                 qTail += (double) dy[b + j] * (x[b + j] - mu);
             }
         }
-        out[0] = inLaneOrder(s0.add(s1)) + sTail;
-        out[1] = inLaneOrder(q0.add(q1)) + qTail;
+        out[0] = VectorKernels.inLaneOrder(s0.add(s1)) + sTail;
+        out[1] = VectorKernels.inLaneOrder(q0.add(q1)) + qTail;
     }
 
     private static DoubleVector widen(FloatVector v, int part) {
@@ -174,12 +174,5 @@ final class VectorPlaneSums {
 
     private static double sq(float d) {
         return (double) d * d;
-    }
-
-    /** The lanes added one by one: reduceLanes(ADD) leaves the order to the implementation (see VectorKernels). */
-    private static double inLaneOrder(DoubleVector v) {
-        double s = 0;
-        for (double lane : v.toArray()) s += lane;
-        return s;
     }
 }
